@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    // Crash tests spawn child processes and media tests spawn ffmpeg: two cores, so keep files serial-ish.
+    fileParallelism: true,
+    maxWorkers: 2,
+  },
+});
