@@ -1,0 +1,140 @@
+/**
+ * Role keys, one file per role, so each file can live on the one host whose role needs it:
+ *
+ * | file          | holds                                                        | can                        |
+ * | ingest.json   | index key, pseudonym key, officer + exporter PUBLIC keys     | write both sides, read none |
+ * | officer.json  | officer X25519 secret key                                    | open identity entries      |
+ * | exporter.json | exporter X25519 secret key                                   | decrypt business objects   |
+ *
+ * Subject secret keys are wrapped to the officer and exporter public keys; the ingest role
+ * never holds a secret that opens anything stored.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import nacl from 'tweetnacl';
+import { SunderError } from '../errors.js';
+import { scopedToken } from './hmac.js';
+
+export type Role = 'ingest' | 'officer' | 'exporter';
+export const ROLES: readonly Role[] = ['ingest', 'officer', 'exporter'];
+
+export interface IngestKeys {
+  role: 'ingest';
+  indexKey: Uint8Array;
+  pseudonymKey: Uint8Array;
+  officerPublicKey: Uint8Array;
+  exporterPublicKey: Uint8Array;
+}
+
+export interface ReaderKeys {
+  role: 'officer' | 'exporter';
+  publicKey: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+export type RoleKeys = IngestKeys | ReaderKeys;
+
+/** Short public fingerprint of a public key: names a key in the stores without revealing anything. */
+export function keyFingerprint(publicKey: Uint8Array): string {
+  return scopedToken(publicKey, 'sunder-key-fingerprint', 'v1', 16);
+}
+
+const FILE_VERSION = 1;
+const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
+
+function fromB64(value: unknown, field: string, file: string, length: number): Uint8Array {
+  if (typeof value !== 'string') throw new SunderError('KEYS_WRONG', `${file}: \`${field}\` is missing`, { path: [field] });
+  const bytes = new Uint8Array(Buffer.from(value, 'base64'));
+  if (bytes.length !== length) {
+    throw new SunderError('KEYS_WRONG', `${file}: expected \`${field}\` to be ${length} bytes of base64, got ${bytes.length}`, { path: [field] });
+  }
+  return bytes;
+}
+
+export function keyFilePath(keysDir: string, role: Role): string {
+  return join(keysDir, `${role}.json`);
+}
+
+/** True when every role file exists. */
+export function roleKeysExist(keysDir: string): boolean {
+  return ROLES.every((r) => existsSync(keyFilePath(keysDir, r)));
+}
+
+/**
+ * Creates the three role files. Refuses to overwrite: a lost officer or exporter key makes every
+ * stored subject unreadable, so replacing one is never a side effect.
+ */
+export async function createRoleKeys(keysDir: string): Promise<{ files: string[] }> {
+  const existing = ROLES.filter((r) => existsSync(keyFilePath(keysDir, r)));
+  if (existing.length > 0) {
+    throw new SunderError('CONFIG_INVALID', `key files already exist in ${keysDir} (${existing.map((r) => `${r}.json`).join(', ')}); refusing to overwrite`);
+  }
+  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  await chmod(keysDir, 0o700);
+  const officer = nacl.box.keyPair();
+  const exporter = nacl.box.keyPair();
+  const createdAt = new Date().toISOString();
+  const files: Record<Role, object> = {
+    ingest: {
+      sunder: 'role-key', version: FILE_VERSION, role: 'ingest', createdAt,
+      indexKey: b64(randomBytes(32)), pseudonymKey: b64(randomBytes(32)),
+      officerPublicKey: b64(officer.publicKey), exporterPublicKey: b64(exporter.publicKey),
+    },
+    officer: { sunder: 'role-key', version: FILE_VERSION, role: 'officer', createdAt, publicKey: b64(officer.publicKey), secretKey: b64(officer.secretKey) },
+    exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey) },
+  };
+  const written: string[] = [];
+  for (const role of ROLES) {
+    const path = keyFilePath(keysDir, role);
+    const tmp = `${path}.tmp-${process.pid}`;
+    await writeFile(tmp, JSON.stringify(files[role], null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    await rename(tmp, path);
+    written.push(path);
+  }
+  return { files: written };
+}
+
+export async function loadRoleKeys(keysDir: string, role: 'ingest'): Promise<IngestKeys>;
+export async function loadRoleKeys(keysDir: string, role: 'officer' | 'exporter'): Promise<ReaderKeys>;
+export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKeys> {
+  const file = keyFilePath(keysDir, role);
+  let raw: string;
+  try {
+    raw = await readFile(file, 'utf8');
+  } catch {
+    throw new SunderError('KEYS_MISSING', `no ${role} key at ${file}; run \`sunder init\` or pass --keys DIR`);
+  }
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(raw) as Record<string, unknown>;
+  } catch {
+    throw new SunderError('KEYS_WRONG', `${file} is not a Sunder key file (not JSON)`);
+  }
+  if (json.sunder !== 'role-key' || json.version !== FILE_VERSION) {
+    throw new SunderError('KEYS_WRONG', `${file} is not a version ${FILE_VERSION} Sunder key file`);
+  }
+  if (json.role !== role) {
+    throw new SunderError('KEYS_WRONG', `${file} holds the \`${String(json.role)}\` role, expected \`${role}\``);
+  }
+  if (role === 'ingest') {
+    return {
+      role,
+      indexKey: fromB64(json.indexKey, 'indexKey', file, 32),
+      pseudonymKey: fromB64(json.pseudonymKey, 'pseudonymKey', file, 32),
+      officerPublicKey: fromB64(json.officerPublicKey, 'officerPublicKey', file, 32),
+      exporterPublicKey: fromB64(json.exporterPublicKey, 'exporterPublicKey', file, 32),
+    };
+  }
+  const keys: ReaderKeys = {
+    role,
+    publicKey: fromB64(json.publicKey, 'publicKey', file, 32),
+    secretKey: fromB64(json.secretKey, 'secretKey', file, 32),
+  };
+  const derived = nacl.box.keyPair.fromSecretKey(keys.secretKey).publicKey;
+  if (!Buffer.from(derived).equals(Buffer.from(keys.publicKey))) {
+    throw new SunderError('KEYS_WRONG', `${file}: the secret key does not match its public key`);
+  }
+  return keys;
+}

@@ -1,0 +1,87 @@
+/** The embedded key store on SQLite, in its own file beside (never inside) the vault. */
+import Database from 'better-sqlite3';
+import { SunderError } from '../errors.js';
+import type { KeyStore, SubjectKeyRow } from './keystore.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subject_keys (
+  key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, wrapped_officer BLOB NOT NULL,
+  wrapped_exporter BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID;
+`;
+
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Database.Database;
+  private readonly insert;
+  private readonly remove;
+
+  constructor(path: string) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 10000');
+      // Erased keys must not linger in free pages of the file.
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(SCHEMA);
+    } catch (cause) {
+      throw new SunderError('STORE_CORRUPT', `the key store at ${path} cannot be opened as a SQLite database`, { cause });
+    }
+    this.insert = this.db.prepare(
+      'INSERT INTO subject_keys (key_id, public_key, wrapped_officer, wrapped_exporter, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.remove = this.db.prepare('DELETE FROM subject_keys WHERE key_id = ?');
+  }
+
+  async checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }) {
+    const mismatched: string[] = [];
+    const get = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
+    const set = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const [role, fp] of Object.entries(fingerprints)) {
+        const key = `${role}_key`;
+        const row = get.get(key);
+        if (row === undefined) set.run(key, fp);
+        else if (row.value !== fp) mismatched.push(role);
+      }
+    })();
+    return { mismatched };
+  }
+
+  async put(rows: SubjectKeyRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of rows) {
+        this.insert.run(r.keyId, Buffer.from(r.publicKey), Buffer.from(r.wrappedOfficer), Buffer.from(r.wrappedExporter), now);
+      }
+    })();
+  }
+
+  async publicKeys(keyIds: string[]): Promise<Map<string, Uint8Array>> {
+    const out = new Map<string, Uint8Array>();
+    for (let i = 0; i < keyIds.length; i += 500) {
+      const part = keyIds.slice(i, i + 500);
+      const rows = this.db
+        .prepare(`SELECT key_id, public_key FROM subject_keys WHERE key_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { key_id: string; public_key: Buffer }[];
+      for (const r of rows) out.set(r.key_id, new Uint8Array(r.public_key));
+    }
+    return out;
+  }
+
+  async wrapped(keyId: string, role: 'officer' | 'exporter'): Promise<Uint8Array | undefined> {
+    const column = role === 'officer' ? 'wrapped_officer' : 'wrapped_exporter';
+    const row = this.db.prepare(`SELECT ${column} AS w FROM subject_keys WHERE key_id = ?`).get(keyId) as { w: Buffer } | undefined;
+    return row === undefined ? undefined : new Uint8Array(row.w);
+  }
+
+  async delete(keyIds: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const id of keyIds) this.remove.run(id);
+    })();
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * The embedded object store: one file per object under a root folder. `put` writes to a
+ * temporary name, fsyncs, renames and fsyncs the folder, so an object is either whole or absent
+ * after a crash, never torn.
+ */
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SunderError } from '../errors.js';
+import type { ObjectStore } from './object-store.js';
+import { assertSafeKey } from './object-store.js';
+
+export class FsObjectStore implements ObjectStore {
+  readonly name = 'fs';
+  private readonly madeDirs = new Set<string>();
+
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    assertSafeKey(key);
+    return join(this.root, key);
+  }
+
+  private async ensureDir(dir: string): Promise<void> {
+    if (this.madeDirs.has(dir)) return;
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    this.madeDirs.add(dir);
+  }
+
+  async put(key: string, body: Uint8Array | Readable | AsyncIterable<Uint8Array>): Promise<{ bytes: number }> {
+    const final = this.path(key);
+    const dir = dirname(final);
+    await this.ensureDir(dir);
+    const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
+    let bytes = 0;
+    try {
+      if (body instanceof Uint8Array) {
+        const fh = await open(tmp, 'wx', 0o600);
+        try {
+          await fh.writeFile(body);
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+        bytes = body.byteLength;
+      } else {
+        const source = body instanceof Readable ? body : Readable.from(body);
+        const counter = async function* (src: AsyncIterable<Uint8Array>) {
+          for await (const chunk of src) {
+            bytes += chunk.byteLength;
+            yield chunk;
+          }
+        };
+        await pipeline(source, counter, createWriteStream(tmp, { flags: 'wx', mode: 0o600 }));
+        const fh = await open(tmp, 'r');
+        try {
+          await fh.sync();
+        } finally {
+          await fh.close();
+        }
+      }
+      await rename(tmp, final);
+      const dh = await open(dir, 'r');
+      try {
+        await dh.sync();
+      } finally {
+        await dh.close();
+      }
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+    return { bytes };
+  }
+
+  async get(key: string): Promise<Readable> {
+    const p = this.path(key);
+    await this.mustExist(key, p);
+    return createReadStream(p);
+  }
+
+  async getRange(key: string, offset: number, length: number): Promise<Buffer> {
+    const p = this.path(key);
+    let fh;
+    try {
+      fh = await open(p, 'r');
+    } catch {
+      throw new SunderError('STORE_CORRUPT', `[fs] object ${key} is missing from the store`);
+    }
+    try {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, offset);
+      if (bytesRead !== length) throw new SunderError('STORE_CORRUPT', `[fs] object ${key} is shorter than the vault says`);
+      return buf;
+    } finally {
+      await fh.close();
+    }
+  }
+
+  async has(key: string): Promise<boolean> {
+    try {
+      await stat(this.path(key));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+
+  async *list(prefix: string): AsyncIterable<string> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.root, prefix));
+    } catch {
+      return;
+    }
+    for (const n of names.sort()) if (!n.includes('.tmp-')) yield `${prefix}/${n}`;
+  }
+
+  /** Removes temporary files a crash left behind; they never became objects. */
+  async sweepTemporaries(prefixes: string[]): Promise<number> {
+    let removed = 0;
+    for (const prefix of prefixes) {
+      let names: string[] = [];
+      try {
+        names = await readdir(join(this.root, prefix));
+      } catch {
+        continue;
+      }
+      for (const n of names) {
+        if (n.includes('.tmp-')) {
+          await rm(join(this.root, prefix, n), { force: true });
+          removed++;
+        }
+      }
+    }
+    return removed;
+  }
+
+  private async mustExist(key: string, p: string): Promise<void> {
+    try {
+      await stat(p);
+    } catch {
+      throw new SunderError('STORE_CORRUPT', `[fs] object ${key} is missing from the store`);
+    }
+  }
+}

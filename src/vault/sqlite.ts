@@ -1,0 +1,226 @@
+/**
+ * The embedded vault on SQLite (better-sqlite3). WAL with synchronous=FULL: a batch that
+ * returned from `commit` survives a power cut, because the vault write is the commit point.
+ */
+import Database from 'better-sqlite3';
+import { SunderError } from '../errors.js';
+import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
+import { digestKey } from './vault.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS subjects (
+  subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, pseudonym TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL DEFAULT 'active', created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS blind_index (
+  kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL,
+  PRIMARY KEY (kind, digest)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS blind_index_subject ON blind_index(subject_id);
+CREATE TABLE IF NOT EXISTS identities (
+  subject_id TEXT NOT NULL, digest BLOB NOT NULL, entry BLOB NOT NULL, display TEXT NOT NULL,
+  record_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (subject_id, digest)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+  record_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, object_id TEXT NOT NULL UNIQUE,
+  project TEXT NOT NULL, collected_at TEXT NOT NULL, segment_id TEXT NOT NULL,
+  offset INTEGER NOT NULL, length INTEGER NOT NULL, scopes TEXT NOT NULL,
+  cross_border INTEGER NOT NULL, policy_version TEXT NOT NULL, run_id TEXT NOT NULL, stored_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS records_subject ON records(subject_id);
+CREATE INDEX IF NOT EXISTS records_project ON records(project);
+CREATE TABLE IF NOT EXISTS media (
+  object_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, kind TEXT NOT NULL, format TEXT NOT NULL, bytes INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS media_record ON media(record_id);
+CREATE TABLE IF NOT EXISTS segments (
+  segment_id TEXT PRIMARY KEY, object_key TEXT NOT NULL, records INTEGER NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS pending (ref TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, summary TEXT);
+`;
+
+const CHUNK = 500; // SQLite's default limit on bound parameters is 32766; stay far below.
+
+function chunks<T>(items: T[], size = CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export class SqliteVault implements Vault {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(path: string) {
+    try {
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.exec(SCHEMA);
+    } catch (cause) {
+      throw new SunderError('STORE_CORRUPT', `the vault at ${path} cannot be opened as a SQLite database`, { cause });
+    }
+    const db = this.db;
+    this.stmts = {
+      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
+      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)'),
+      insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertBlind: db.prepare('INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
+      insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (subject_id, digest, entry, display, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertRecord: db.prepare(`INSERT INTO records (record_id, subject_id, object_id, project, collected_at, segment_id, offset, length,
+        scopes, cross_border, policy_version, run_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertMedia: db.prepare('INSERT INTO media (object_id, record_id, kind, format, bytes) VALUES (?, ?, ?, ?, ?)'),
+      insertSegment: db.prepare('INSERT INTO segments (segment_id, object_key, records, bytes, created_at) VALUES (?, ?, ?, ?, ?)'),
+      withdraw: db.prepare("UPDATE subjects SET status = 'withdrawn', updated_at = ? WHERE subject_id = ? AND status = 'active'"),
+      addPending: db.prepare('INSERT OR IGNORE INTO pending (ref, run_id, created_at) VALUES (?, ?, ?)'),
+      deletePending: db.prepare('DELETE FROM pending WHERE ref = ?'),
+      listPending: db.prepare<[], { ref: string; run_id: string }>('SELECT ref, run_id FROM pending'),
+      mediaOf: db.prepare<[string], { object_id: string; record_id: string; kind: string; format: string; bytes: number }>(
+        'SELECT object_id, record_id, kind, format, bytes FROM media WHERE record_id = ? ORDER BY rowid'),
+      startRun: db.prepare('INSERT OR IGNORE INTO runs (run_id, started_at) VALUES (?, ?)'),
+      finishRun: db.prepare('UPDATE runs SET finished_at = ?, summary = ? WHERE run_id = ?'),
+    };
+  }
+
+  async checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }> {
+    const mismatched: string[] = [];
+    this.db.transaction(() => {
+      for (const [key, value] of Object.entries(values)) {
+        const row = this.stmts.getMeta.get(key);
+        if (row === undefined) this.stmts.setMeta.run(key, value);
+        else if (row.value !== value) mismatched.push(key);
+      }
+    })();
+    return { mismatched };
+  }
+
+  async findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>> {
+    const found = new Map<string, SubjectRow>();
+    for (const part of chunks(digests, 300)) {
+      const where = part.map(() => '(b.kind = ? AND b.digest = ?)').join(' OR ');
+      const params = part.flatMap((d) => [d.kind, Buffer.from(d.digest)]);
+      const rows = this.db
+        .prepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status FROM blind_index b
+                  JOIN subjects s ON s.subject_id = b.subject_id WHERE ${where}`)
+        .all(...params) as { kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus }[];
+      for (const r of rows) {
+        found.set(digestKey(r.kind, r.digest), { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status });
+      }
+    }
+    return found;
+  }
+
+  async existingRecords(recordIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks(recordIds)) {
+      const rows = this.db
+        .prepare(`SELECT record_id FROM records WHERE record_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { record_id: string }[];
+      for (const r of rows) found.add(r.record_id);
+    }
+    return found;
+  }
+
+  async addPending(rows: PendingRow[]): Promise<void> {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of rows) this.stmts.addPending.run(r.ref, r.runId, now);
+    })();
+  }
+
+  async listPending(): Promise<PendingRow[]> {
+    return this.stmts.listPending.all().map((r) => ({ ref: r.ref, runId: r.run_id }));
+  }
+
+  async clearPending(refs: string[]): Promise<void> {
+    this.db.transaction(() => {
+      for (const ref of refs) this.stmts.deletePending.run(ref);
+    })();
+  }
+
+  async commit(batch: VaultBatch): Promise<void> {
+    const now = new Date().toISOString();
+    const s = this.stmts;
+    this.db.transaction(() => {
+      for (const sub of batch.subjects) s.insertSubject.run(sub.subjectId, sub.keyId, sub.pseudonym, sub.status, now, now);
+      for (const b of batch.blindIndexes) s.insertBlind.run(b.kind, Buffer.from(b.digest), b.subjectId);
+      for (const i of batch.identities) s.insertIdentity.run(i.subjectId, Buffer.from(i.digest), Buffer.from(i.entry), i.display, i.recordId, now);
+      for (const seg of batch.segments) s.insertSegment.run(seg.segmentId, seg.objectKey, seg.records, seg.bytes, now);
+      for (const r of batch.records) {
+        s.insertRecord.run(r.recordId, r.subjectId, r.objectId, r.project, r.collectedAt, r.segmentId, r.offset, r.length,
+          r.scopes, r.crossBorder ? 1 : 0, r.policyVersion, batch.runId, now);
+      }
+      for (const m of batch.media) s.insertMedia.run(m.objectId, m.recordId, m.kind, m.format, m.bytes);
+      for (const id of batch.withdrawn) s.withdraw.run(now, id);
+      for (const ref of batch.clearPending) s.deletePending.run(ref);
+    })();
+  }
+
+  async markWithdrawn(subjectIds: string[]): Promise<void> {
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const id of subjectIds) this.stmts.withdraw.run(now, id);
+    })();
+  }
+
+  async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const part of chunks(keyIds)) {
+      const rows = this.db
+        .prepare(`SELECT key_id FROM subjects WHERE key_id IN (${part.map(() => '?').join(',')})`)
+        .all(...part) as { key_id: string }[];
+      for (const r of rows) found.add(r.key_id);
+    }
+    return found;
+  }
+
+  async *listForExport(filter: { project?: string }): AsyncIterable<ExportRow> {
+    // Paged by rowid rather than one open cursor: better-sqlite3 refuses other statements on a
+    // connection while a cursor is open, and the exporter looks up media between rows.
+    const sql = `SELECT r.rowid AS rid, r.record_id, r.object_id, s.key_id, s.pseudonym, r.project, r.collected_at, g.object_key,
+        r.offset, r.length, r.cross_border
+      FROM records r JOIN subjects s ON s.subject_id = r.subject_id JOIN segments g ON g.segment_id = r.segment_id
+      WHERE s.status = 'active' AND r.rowid > ? ${filter.project === undefined ? '' : 'AND r.project = ?'}
+      ORDER BY r.rowid LIMIT 1000`;
+    const stmt = this.db.prepare(sql);
+    let after = 0;
+    for (;;) {
+      const params: unknown[] = filter.project === undefined ? [after] : [after, filter.project];
+      const rows = stmt.all(...params) as {
+        rid: number; record_id: string; object_id: string; key_id: string; pseudonym: string; project: string; collected_at: string;
+        object_key: string; offset: number; length: number; cross_border: number;
+      }[];
+      if (rows.length === 0) return;
+      for (const r of rows) {
+        yield {
+          recordId: r.record_id, objectId: r.object_id, keyId: r.key_id, pseudonym: r.pseudonym, project: r.project,
+          collectedAt: r.collected_at, segmentKey: r.object_key, offset: r.offset, length: r.length, crossBorder: r.cross_border === 1,
+        };
+      }
+      after = rows[rows.length - 1]!.rid;
+    }
+  }
+
+  async mediaOf(recordId: string): Promise<MediaRow[]> {
+    return this.stmts.mediaOf.all(recordId).map((m) => ({ objectId: m.object_id, recordId: m.record_id, kind: m.kind, format: m.format, bytes: m.bytes }));
+  }
+
+  async counts() {
+    const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
+    return {
+      subjects: one('SELECT count(*) n FROM subjects'),
+      records: one('SELECT count(*) n FROM records'),
+      segments: one('SELECT count(*) n FROM segments'),
+      identities: one('SELECT count(*) n FROM identities'),
+    };
+  }
+
+  async startRun(runId: string): Promise<void> {
+    this.stmts.startRun.run(runId, new Date().toISOString());
+  }
+
+  async finishRun(runId: string, summary: string): Promise<void> {
+    this.stmts.finishRun.run(new Date().toISOString(), summary, runId);
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

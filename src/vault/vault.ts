@@ -1,0 +1,125 @@
+/**
+ * The identity vault: who each subject is (sealed), how to find them again (blind indexes),
+ * what they consented to, which records are theirs, and what the pipeline has half-written.
+ * The vault write is the commit point of an ingest batch.
+ */
+
+export type SubjectStatus = 'active' | 'withdrawn' | 'erased';
+
+export interface SubjectRow {
+  subjectId: string;
+  keyId: string;
+  pseudonym: string;
+  status: SubjectStatus;
+}
+
+export interface BlindIndexRow {
+  kind: string;
+  /** HMAC-SHA256 digest (32 bytes). */
+  digest: Uint8Array;
+  subjectId: string;
+}
+
+export interface IdentityRow {
+  subjectId: string;
+  /** Keyed digest of the identity snapshot: the same snapshot is stored once. */
+  digest: Uint8Array;
+  /** Sealed identity entry (encrypted object format). */
+  entry: Uint8Array;
+  /** Masked display forms for operators, JSON (e.g. `{"idNumber":"110105***********X"}`). */
+  display: string;
+  recordId: string;
+}
+
+export interface RecordRow {
+  recordId: string;
+  subjectId: string;
+  objectId: string;
+  project: string;
+  collectedAt: string;
+  segmentId: string;
+  offset: number;
+  length: number;
+  /** Consent scopes granted for this record, `|`-joined. */
+  scopes: string;
+  crossBorder: boolean;
+  policyVersion: string;
+}
+
+export interface MediaRow {
+  objectId: string;
+  recordId: string;
+  kind: string;
+  format: string;
+  bytes: number;
+}
+
+export interface SegmentRow {
+  segmentId: string;
+  objectKey: string;
+  records: number;
+  bytes: number;
+}
+
+/** Everything one ingest batch writes, applied in one transaction. */
+export interface VaultBatch {
+  runId: string;
+  subjects: SubjectRow[];
+  blindIndexes: BlindIndexRow[];
+  identities: IdentityRow[];
+  records: RecordRow[];
+  media: MediaRow[];
+  segments: SegmentRow[];
+  /** Subjects whose own record withdrew consent. */
+  withdrawn: string[];
+  /** Object keys and key ids whose pending marks this commit clears. */
+  clearPending: string[];
+}
+
+export interface PendingRow {
+  /** `object:<store key>` or `key:<key id>`. */
+  ref: string;
+  runId: string;
+}
+
+export interface ExportRow {
+  recordId: string;
+  objectId: string;
+  keyId: string;
+  pseudonym: string;
+  project: string;
+  collectedAt: string;
+  segmentKey: string;
+  offset: number;
+  length: number;
+  crossBorder: boolean;
+}
+
+export interface Vault {
+  /** Sets meta values once, and checks them on every later open (wrong keys are found at once). */
+  checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }>;
+  /** Subjects for the given blind-index digests, keyed by `${kind}:${hex digest}`. */
+  findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>>;
+  /** Which of these record ids are already stored. */
+  existingRecords(recordIds: string[]): Promise<Set<string>>;
+  /** Marks object keys or key ids as written-but-uncommitted, before they are written. */
+  addPending(rows: PendingRow[]): Promise<void>;
+  listPending(): Promise<PendingRow[]>;
+  clearPending(refs: string[]): Promise<void>;
+  /** The commit point: every row of the batch, atomically. */
+  commit(batch: VaultBatch): Promise<void>;
+  markWithdrawn(subjectIds: string[]): Promise<void>;
+  /** Key ids of all subjects the vault knows (for key-store recovery). */
+  hasKeyIds(keyIds: string[]): Promise<Set<string>>;
+  /** Committed records of active subjects, for export; optionally one project. */
+  listForExport(filter: { project?: string }): AsyncIterable<ExportRow>;
+  mediaOf(recordId: string): Promise<MediaRow[]>;
+  counts(): Promise<{ subjects: number; records: number; segments: number; identities: number }>;
+  startRun(runId: string): Promise<void>;
+  finishRun(runId: string, summary: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export function digestKey(kind: string, digest: Uint8Array): string {
+  return `${kind}:${Buffer.from(digest).toString('hex')}`;
+}
