@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+/**
+ * The `sunder` command. Thin on purpose: every command is a library call that tests make
+ * directly; this file only parses arguments, prints, and maps errors to exit codes.
+ */
+import { Command, Option } from 'commander';
+import { createRoleKeys, roleKeysExist } from '../crypto/keys.js';
+import { isSunderError } from '../errors.js';
+import { exportDataset } from '../export/export.js';
+import { layoutOf } from '../layout.js';
+import { Ingestor, type RunSummary } from '../pipeline/ingest.js';
+import { loadPolicy } from '../record/policy.js';
+import { createMediaStep } from '../pipeline/media-step.js';
+import { runScan } from './scan.js';
+import { Progress } from './progress.js';
+
+interface GlobalOptions {
+  data?: string;
+  keys?: string;
+}
+
+const program = new Command('sunder')
+  .description('Split collected records into a sealed identity vault and pseudonymised, scrubbed, encrypted business objects.')
+  .option('--data <dir>', 'data directory of the embedded default', 'sunder-data')
+  .option('--keys <dir>', 'folder of the role key files (default: <data>/keys)')
+  .showHelpAfterError();
+
+const globals = () => program.opts<GlobalOptions>();
+const layoutOpts = () => {
+  const g = globals();
+  return { ...(g.data === undefined ? {} : { dataDir: g.data }), ...(g.keys === undefined ? {} : { keysDir: g.keys }) };
+};
+
+program
+  .command('init')
+  .description('create the role key files (ingest, officer, exporter), one file per role')
+  .action(async () => {
+    const layout = layoutOf(layoutOpts());
+    if (roleKeysExist(layout.keysDir)) {
+      process.stdout.write(`role keys already exist in ${layout.keysDir}\n`);
+      return;
+    }
+    const { files } = await createRoleKeys(layout.keysDir);
+    process.stdout.write(`created role keys:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
+      'ingestion hosts need only ingest.json; keep officer.json and exporter.json where those roles work.\n');
+  });
+
+program
+  .command('ingest')
+  .description('split, scrub, seal and store records from NDJSON or CSV files')
+  .argument('<files...>', 'input files (.csv is CSV, anything else NDJSON)')
+  .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
+  .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder)')
+  .option('--json', 'print one JSON summary as the last line of stdout')
+  .action(async (files: string[], opts: { policy?: string; mediaRoot?: string; json?: boolean }) => {
+    const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
+    const ingestor = await Ingestor.open({
+      ...layoutOpts(),
+      ...(policy === undefined ? {} : { policy }),
+      media: createMediaStep,
+      onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
+    });
+    const total: Omit<RunSummary, 'runId' | 'outcomesFile'> & { runs: string[]; outcomesFiles: string[] } = {
+      records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, runs: [], outcomesFiles: [],
+    };
+    try {
+      for (const file of files) {
+        const progress = new Progress(`ingest ${file}`);
+        const started = Date.now();
+        const counts = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
+        const run = ingestor.ingestFile(file, opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot });
+        const s = await run.done((o) => {
+          counts.records++;
+          if (o.status === 'stored') counts.stored++;
+          else if (o.status === 'duplicate') counts.duplicates++;
+          else counts.rejected++;
+          progress.update(counts, started);
+        });
+        progress.done();
+        for (const k of ['records', 'stored', 'rejected', 'duplicates', 'subjects', 'elapsedMs'] as const) total[k] += s[k];
+        for (const [k, n] of Object.entries(s.detections)) total.detections[k] = (total.detections[k] ?? 0) + n;
+        for (const [k, n] of Object.entries(s.rejections)) total.rejections[k] = (total.rejections[k] ?? 0) + n;
+        total.runs.push(s.runId);
+        total.outcomesFiles.push(s.outcomesFile);
+        if (!opts.json) {
+          const codes = Object.entries(s.rejections).map(([c, n]) => `${c} ${n}`).join(', ');
+          process.stdout.write(`${file}: ${s.records} records: stored ${s.stored}, duplicates ${s.duplicates}, rejected ${s.rejected}` +
+            `${codes ? ` (${codes})` : ''}; ${s.subjects} new subjects; ${s.elapsedMs} ms\n  outcomes: ${s.outcomesFile}\n`);
+        }
+      }
+    } finally {
+      await ingestor.close();
+    }
+    if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
+  });
+
+program
+  .command('export')
+  .description('decrypt business objects with the exporter key and write a customer dataset')
+  .requiredOption('--out <dir>', 'output folder (manifest.jsonl, media/)')
+  .option('--project <name>', 'only this project')
+  .option('--json', 'print one JSON summary as the last line of stdout')
+  .action(async (opts: { out: string; project?: string; json?: boolean }) => {
+    const s = await exportDataset({ ...layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }) });
+    process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
+  });
+
+program
+  .command('scan')
+  .description('find identifiers in text (a file, or - for standard input)')
+  .argument('[file]', 'text file; - or nothing reads standard input')
+  .addOption(new Option('--json', 'one finding per line: {"kind","start","end","score"}').conflicts('mask'))
+  .option('--mask', 'print the text with every identifier masked')
+  .action(async (file: string | undefined, opts: { json?: boolean; mask?: boolean }) => {
+    await runScan({ ...(file === undefined ? {} : { file }), json: opts.json === true, mask: opts.mask === true, stdin: process.stdin, stdout: process.stdout });
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (isSunderError(err)) {
+    process.stderr.write(`sunder: ${err.message.replace(/^\[sunder\] /, '')} (${err.code})\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`sunder: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(70);
+});

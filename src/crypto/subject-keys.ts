@@ -1,0 +1,58 @@
+/**
+ * Per-subject key pairs. Each subject's secret key is wrapped once per reading role (officer,
+ * exporter) and then forgotten: the ingest host creates it, wraps it, and cannot open it again.
+ *
+ * The wrap is an X25519 stanza from the run's sender (ephemeral key pair of the run, shared key
+ * with each role computed once per run), so a new subject costs one key generation plus one
+ * X25519 with the subject (for its data keys), not two fresh sealed boxes.
+ */
+import { randomBytes } from 'node:crypto';
+import { SunderError } from '../errors.js';
+import type { ReaderKeys } from './keys.js';
+import { STANZA_X25519, X25519Identity, type X25519Sender } from './recipient.js';
+import { generateX25519KeyPair } from './x25519.js';
+
+export interface NewSubjectKey {
+  keyId: string;
+  publicKey: Uint8Array;
+  wrappedOfficer: Uint8Array;
+  wrappedExporter: Uint8Array;
+}
+
+/** A random key id: names the key in object headers and the key store, says nothing about anyone. */
+export function newId(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+export function createSubjectKey(sender: X25519Sender, roles: { officerPublicKey: Uint8Array; exporterPublicKey: Uint8Array }): NewSubjectKey {
+  const pair = generateX25519KeyPair();
+  const wrappedOfficer = sender.recipient(roles.officerPublicKey).wrap(pair.secretKey)[0]!.body;
+  const wrappedExporter = sender.recipient(roles.exporterPublicKey).wrap(pair.secretKey)[0]!.body;
+  pair.secretKey.fill(0);
+  return { keyId: newId(), publicKey: pair.publicKey, wrappedOfficer, wrappedExporter };
+}
+
+/** A reading role's view of subject keys: unwraps each subject's secret key once and keeps it. */
+export class SubjectKeyring {
+  private readonly role: X25519Identity;
+  private readonly opened = new Map<string, X25519Identity>();
+
+  constructor(roleKeys: ReaderKeys, private readonly maxCached = 10_000) {
+    this.role = new X25519Identity(roleKeys.secretKey);
+  }
+
+  /** The subject's identity for decryption; KEYS_WRONG when the wrap is not for this role key. */
+  identity(keyId: string, wrapped: Uint8Array): X25519Identity {
+    const hit = this.opened.get(keyId);
+    if (hit !== undefined) return hit;
+    const secret = this.role.unwrap([{ type: STANZA_X25519, body: wrapped }]);
+    if (secret === null) {
+      throw new SunderError('KEYS_WRONG', 'a subject key does not open with this role key: these are not the key files this store was written with');
+    }
+    const identity = new X25519Identity(secret, { maxCached: 64 });
+    secret.fill(0);
+    if (this.opened.size >= this.maxCached) this.opened.delete(this.opened.keys().next().value!);
+    this.opened.set(keyId, identity);
+    return identity;
+  }
+}

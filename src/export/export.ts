@@ -1,0 +1,146 @@
+/**
+ * Customer export: decrypts the selected business objects with the exporter role's key and
+ * writes them for a recipient. Ids and pseudonyms are re-keyed per export, so two exports (two
+ * customers) cannot be joined on them. Withdrawn and erased subjects are left out: the vault
+ * lists only active subjects' records, and an erased subject's key is gone anyway.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { decryptObject } from '../crypto/format.js';
+import { createDecryptStream } from '../crypto/stream.js';
+import { scopedToken } from '../crypto/hmac.js';
+import { loadRoleKeys } from '../crypto/keys.js';
+import { SubjectKeyring } from '../crypto/subject-keys.js';
+import { SunderError } from '../errors.js';
+import { SqliteKeyStore } from '../keystore/sqlite.js';
+import type { KeyStore } from '../keystore/keystore.js';
+import { layoutOf } from '../layout.js';
+import { FsObjectStore } from '../store/fs.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { SqliteVault } from '../vault/sqlite.js';
+import type { Vault } from '../vault/vault.js';
+import { existsSync } from 'node:fs';
+
+export interface ExportOptions {
+  /** Folder to write `manifest.jsonl` (and `media/`) into. */
+  out: string;
+  /** Only this project's records. @default every project */
+  project?: string;
+  /** @default "./sunder-data" */
+  dataDir?: string;
+  /** @default "<dataDir>/keys" */
+  keysDir?: string;
+  vault?: Vault;
+  keystore?: KeyStore;
+  store?: ObjectStore;
+}
+
+export interface ExportSummary {
+  exportId: string;
+  records: number;
+  media: number;
+  /** Records skipped because their subject's key is gone (erased). */
+  skipped: number;
+  elapsedMs: number;
+  manifest: string;
+}
+
+const EXT: Record<string, string> = {
+  jpeg: 'jpg', png: 'png', webp: 'webp', tiff: 'tif', wav: 'wav', flac: 'flac', mp3: 'mp3', mp4: 'mp4', mov: 'mov', m4a: 'm4a', ogg: 'ogg',
+};
+
+interface BusinessObject {
+  id: string;
+  pseudonym: string;
+  project: string;
+  collectedAt: string;
+  quasi: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  text: Record<string, string>;
+  media: { id: string; kind: string; format: string; mime: string; bytes: number; sha256: string; width?: number; height?: number; durationMs?: number }[];
+}
+
+export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
+  const started = Date.now();
+  const layout = layoutOf(options);
+  if (options.vault === undefined && !existsSync(layout.vault)) {
+    throw new SunderError('FILE_NOT_FOUND', `no vault at ${layout.vault}; ingest something first or pass --data DIR`);
+  }
+  const keys = await loadRoleKeys(layout.keysDir, 'exporter');
+  const vault = options.vault ?? new SqliteVault(layout.vault);
+  const keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+  const store = options.store ?? new FsObjectStore(layout.objects);
+  const keyring = new SubjectKeyring(keys);
+  // A fresh key per export: its ids and pseudonyms join with no other export's.
+  const exportKey = randomBytes(32);
+  const exportId = randomBytes(8).toString('hex');
+  await mkdir(options.out, { recursive: true });
+  const manifest = join(options.out, 'manifest.jsonl');
+  const out = createWriteStream(manifest);
+  const summary: ExportSummary = { exportId, records: 0, media: 0, skipped: 0, elapsedMs: 0, manifest };
+  let segmentKey = '';
+  let segment: Buffer | undefined;
+  try {
+    for await (const row of vault.listForExport(options.project === undefined ? {} : { project: options.project })) {
+      const wrapped = await keystore.wrapped(row.keyId, 'exporter');
+      if (wrapped === undefined) {
+        summary.skipped++;
+        continue;
+      }
+      const identity = keyring.identity(row.keyId, wrapped);
+      if (row.segmentKey !== segmentKey) {
+        const stream = await store.get(row.segmentKey);
+        const parts: Buffer[] = [];
+        for await (const c of stream) parts.push(c as Buffer);
+        segment = Buffer.concat(parts);
+        segmentKey = row.segmentKey;
+      }
+      if (segment === undefined || row.offset + row.length > segment.length) {
+        throw new SunderError('STORE_CORRUPT', `segment ${row.segmentKey} is shorter than the vault says`);
+      }
+      const sealed = segment.subarray(row.offset, row.offset + row.length);
+      const plain = decryptObject(identity, sealed, { context: `business|${row.pseudonym}`, objectId: Buffer.from(row.objectId, 'base64url') });
+      const obj = JSON.parse(Buffer.from(plain).toString('utf8')) as BusinessObject;
+      const line: Record<string, unknown> = {
+        id: scopedToken(exportKey, 'object', obj.id),
+        pseudonym: scopedToken(exportKey, 'pseudonym', obj.pseudonym),
+        project: obj.project,
+        collectedAt: obj.collectedAt,
+        quasi: obj.quasi,
+        attributes: obj.attributes,
+        text: obj.text,
+      };
+      if (obj.media.length > 0) {
+        await mkdir(join(options.out, 'media'), { recursive: true });
+        const files = [];
+        for (const m of obj.media) {
+          const fileId = scopedToken(exportKey, 'media', m.id);
+          const file = `media/${fileId}.${EXT[m.format] ?? 'bin'}`;
+          await pipeline(
+            await store.get(`media/${m.id}`),
+            createDecryptStream(identity, { context: `media|${row.pseudonym}`, objectId: Buffer.from(m.id, 'base64url') }),
+            createWriteStream(join(options.out, file)),
+          );
+          const { id: _id, ...rest } = m;
+          files.push({ id: fileId, file, ...rest });
+          summary.media++;
+        }
+        line.media = files;
+      }
+      if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
+      summary.records++;
+    }
+  } finally {
+    out.end();
+    await once(out, 'close');
+    if (options.vault === undefined) await vault.close();
+    if (options.keystore === undefined) await keystore.close();
+  }
+  summary.elapsedMs = Date.now() - started;
+  await writeFile(join(options.out, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
+  return summary;
+}

@@ -1,0 +1,218 @@
+/**
+ * The ingestion service: opens the stores with the ingest role's keys (public keys and keyed
+ * hashes only: it can write both sides and read neither), repairs what a killed run left, and
+ * turns sources into outcomes, one per input record, in input order, with backpressure (the
+ * next batch is read only when the consumer asks for more outcomes).
+ */
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { scopedToken } from '../crypto/hmac.js';
+import { createRoleKeys, keyFingerprint, loadRoleKeys, ROLES, keyFilePath, type IngestKeys } from '../crypto/keys.js';
+import { X25519Sender } from '../crypto/recipient.js';
+import { SunderError } from '../errors.js';
+import { SqliteKeyStore } from '../keystore/sqlite.js';
+import type { KeyStore } from '../keystore/keystore.js';
+import { layoutOf, type Layout } from '../layout.js';
+import type { Outcome } from '../record/outcome.js';
+import { parsePolicy, type Policy, type PolicyInput } from '../record/policy.js';
+import { FsObjectStore } from '../store/fs.js';
+import type { ObjectStore } from '../store/object-store.js';
+import { SqliteVault } from '../vault/sqlite.js';
+import type { Vault } from '../vault/vault.js';
+import { newRunCaches, processBatch, type BatchDeps, type MediaStep } from './batch.js';
+import { batchesOf } from './batches.js';
+import { WriterLock } from './lock.js';
+import { recover, type RecoveryReport } from './recovery.js';
+import { Scrubber } from './scrub.js';
+import { fileItems, objectItems, type RecordSource, type SourceItem } from './sources.js';
+import { existsSync } from 'node:fs';
+
+export interface IngestorOptions {
+  /** Data directory of the embedded default. @default "./sunder-data" */
+  dataDir?: string;
+  /** Folder of the role key files. @default "<dataDir>/keys" */
+  keysDir?: string;
+  /** Policy (field mapping, generalisation, detectors, batch size). @default DEFAULT_POLICY */
+  policy?: PolicyInput;
+  /** Create the role keys when none exist yet. @default true */
+  createKeys?: boolean;
+  /** How long a batch waits for more records from a slow source. @default 200 */
+  maxBatchDelayMs?: number;
+  /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
+  media?: (ctx: { store: ObjectStore; mediaRoot: string }) => MediaStep;
+  /** Told about things a person running ingest should know (keys created, recovery done). */
+  onNotice?: (message: string) => void;
+  /** Swap in other backends (PostgreSQL vault, S3 store); the embedded default otherwise. */
+  vault?: Vault;
+  keystore?: KeyStore;
+  store?: ObjectStore;
+}
+
+export interface RunSummary {
+  runId: string;
+  records: number;
+  stored: number;
+  rejected: number;
+  duplicates: number;
+  /** Subjects new to the vault in this run. */
+  subjects: number;
+  /** Identifiers masked in business text, by kind. */
+  detections: Record<string, number>;
+  /** Rejections by code. */
+  rejections: Record<string, number>;
+  elapsedMs: number;
+  /** Where this run's outcomes were written. */
+  outcomesFile: string;
+}
+
+export interface IngestRunOptions {
+  /** Folder that media paths are relative to. @default the input file's folder, else the working directory */
+  mediaRoot?: string;
+}
+
+/** One run's outcomes, as an async iterable; `summary` is filled when iteration ends. */
+export class IngestRun implements AsyncIterable<Outcome> {
+  summary: RunSummary | undefined;
+  constructor(private readonly gen: (run: IngestRun) => AsyncGenerator<Outcome>) {}
+  [Symbol.asyncIterator](): AsyncIterator<Outcome> {
+    return this.gen(this);
+  }
+  /** Consumes every outcome and returns the summary. */
+  async done(onOutcome?: (o: Outcome) => void): Promise<RunSummary> {
+    for await (const o of this) onOutcome?.(o);
+    return this.summary!;
+  }
+}
+
+export class Ingestor {
+  private closed = false;
+
+  private constructor(
+    readonly layout: Layout,
+    private readonly keys: IngestKeys,
+    private readonly policy: Policy,
+    private readonly vault: Vault,
+    private readonly keystore: KeyStore,
+    private readonly store: ObjectStore,
+    private readonly lock: WriterLock,
+    private readonly options: IngestorOptions,
+    readonly recovery: RecoveryReport,
+  ) {}
+
+  static async open(options: IngestorOptions = {}): Promise<Ingestor> {
+    const layout = layoutOf(options);
+    const policy = parsePolicy(options.policy ?? {});
+    await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
+    const present = ROLES.filter((r) => existsSync(keyFilePath(layout.keysDir, r)));
+    if (present.length === 0 && options.createKeys !== false) {
+      const { files } = await createRoleKeys(layout.keysDir);
+      options.onNotice?.(`created role keys in ${layout.keysDir}: ${files.map((f) => f.slice(layout.keysDir.length + 1)).join(', ')} ` +
+        '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
+    } else if (!present.includes('ingest')) {
+      throw new SunderError('KEYS_MISSING', `no ingest key at ${keyFilePath(layout.keysDir, 'ingest')}; run \`sunder init\` or pass --keys DIR`);
+    }
+    const keys = await loadRoleKeys(layout.keysDir, 'ingest');
+    const lock = WriterLock.acquire(layout.dataDir);
+    let vault: Vault | undefined;
+    let keystore: KeyStore | undefined;
+    try {
+      vault = options.vault ?? new SqliteVault(layout.vault);
+      keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+      const store = options.store ?? new FsObjectStore(layout.objects);
+      const vaultCheck = await vault.checkOrSetMeta({
+        index_key_check: scopedToken(keys.indexKey, 'sunder-key-check', 'index'),
+        pseudonym_key_check: scopedToken(keys.pseudonymKey, 'sunder-key-check', 'pseudonym'),
+      });
+      const ksCheck = await keystore.checkOrSetRoleKeys({ officer: keyFingerprint(keys.officerPublicKey), exporter: keyFingerprint(keys.exporterPublicKey) });
+      if (vaultCheck.mismatched.length > 0 || ksCheck.mismatched.length > 0) {
+        throw new SunderError('KEYS_WRONG', `the ingest key file does not belong to the store in ${layout.dataDir}: ` +
+          `${[...vaultCheck.mismatched, ...ksCheck.mismatched.map((r) => `${r} public key`)].join(', ')} differ`);
+      }
+      if (store instanceof FsObjectStore) await store.sweepTemporaries(['segments', 'media']);
+      const recovery = await recover(vault, keystore, store);
+      if (recovery.objectsRemoved + recovery.keysRemoved > 0) {
+        options.onNotice?.(`recovered from an interrupted run: removed ${recovery.objectsRemoved} uncommitted objects and ${recovery.keysRemoved} orphaned keys`);
+      }
+      return new Ingestor(layout, keys, policy, vault, keystore, store, lock, options, recovery);
+    } catch (err) {
+      await vault?.close().catch(() => undefined);
+      await keystore?.close().catch(() => undefined);
+      lock.release();
+      throw err;
+    }
+  }
+
+  /** Ingests records from objects (async iterable, iterable, or a Readable in object mode). */
+  ingest(source: RecordSource, runOptions: IngestRunOptions = {}): IngestRun {
+    return this.run(objectItems(source), runOptions.mediaRoot ?? process.cwd());
+  }
+
+  /** Ingests an NDJSON or CSV file (by extension: `.csv` is CSV). */
+  ingestFile(path: string, runOptions: IngestRunOptions = {}): IngestRun {
+    return this.run(fileItems(path, this.policy), runOptions.mediaRoot ?? join(path, '..'));
+  }
+
+  /** Ingests already-numbered items (for custom sources). */
+  ingestItems(items: AsyncIterable<SourceItem>, runOptions: IngestRunOptions = {}): IngestRun {
+    return this.run(items, runOptions.mediaRoot ?? process.cwd());
+  }
+
+  private run(items: AsyncIterable<SourceItem>, mediaRoot: string): IngestRun {
+    return new IngestRun(async function* (this: Ingestor, run: IngestRun) {
+      if (this.closed) throw new SunderError('CONFIG_INVALID', 'this ingestor is closed');
+      const started = Date.now();
+      const runId = `${new Date(started).toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
+      const runDir = join(this.layout.runs, runId);
+      mkdirSync(runDir, { recursive: true, mode: 0o700 });
+      const outcomesFile = join(runDir, 'outcomes.ndjson');
+      const log: WriteStream = createWriteStream(outcomesFile, { mode: 0o600 });
+      const summary: RunSummary = { runId, records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, outcomesFile };
+      await this.vault.startRun(runId);
+      const deps: BatchDeps = {
+        vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
+        scrubber: new Scrubber({ disable: this.policy.detect.disable }), sender: new X25519Sender(), runId, caches: newRunCaches(),
+        ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
+      };
+      try {
+        for await (const batch of batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)) {
+          const result = await processBatch(deps, batch);
+          summary.subjects += result.newSubjects;
+          let lines = '';
+          for (const o of result.outcomes) {
+            summary.records++;
+            if (o.status === 'stored') {
+              summary.stored++;
+              for (const [k, n] of Object.entries(o.detections)) summary.detections[k] = (summary.detections[k] ?? 0) + n;
+            } else if (o.status === 'duplicate') summary.duplicates++;
+            else {
+              summary.rejected++;
+              summary.rejections[o.code] = (summary.rejections[o.code] ?? 0) + 1;
+            }
+            lines += JSON.stringify(o) + '\n';
+          }
+          if (!log.write(lines)) await once(log, 'drain');
+          for (const o of result.outcomes) yield o;
+        }
+      } finally {
+        await deps.media?.close?.();
+        summary.elapsedMs = Date.now() - started;
+        run.summary = summary;
+        log.end();
+        await once(log, 'close');
+        await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', { mode: 0o600 });
+        await this.vault.finishRun(runId, JSON.stringify(summary));
+      }
+    }.bind(this));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.vault.close();
+    await this.keystore.close();
+    this.lock.release();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * The policy says how input maps onto Sunder's record: which CSV column is which field, where
+ * each business attribute goes (business side, identity side, or nowhere), how quasi-identifiers
+ * are generalised, and which detectors run. Everything has a default; a policy file overrides.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { SunderError } from '../errors.js';
+import { formatPath } from './paths.js';
+
+export const policySchema = z.strictObject({
+  /** Age under which a guardian's consent is needed. @default 14 */
+  minorAge: z.number().int().min(1).max(21).default(14),
+  csv: z
+    .strictObject({
+      /** Header name -> dotted record path. Headers not listed are taken as dotted paths. @example {"手机": "subject.phone"} */
+      columns: z.record(z.string(), z.string()).default({}),
+      /** Separator inside list cells such as consent.scopes. @default "|" */
+      listSeparator: z.string().min(1).default('|'),
+      /** @default "," */
+      delimiter: z.string().length(1).default(','),
+    })
+    .default({ columns: {}, listSeparator: '|', delimiter: ',' }),
+  /**
+   * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
+   * it into the sealed vault entry; `drop` discards it.
+   * @example {"homeAddress": "identity", "operatorNote": "drop"}
+   */
+  attributes: z.record(z.string(), z.enum(['business', 'identity', 'drop'])).default({}),
+  quasi: z
+    .strictObject({
+      /** Width of the age band in years (`30-34` for 5). @default 5 */
+      ageBandYears: z.number().int().min(1).max(50).default(5),
+      /** Keep the birth year on the business side. @default false */
+      birthYear: z.boolean().default(false),
+      /** Keep the province from the ID number's region code. @default true */
+      province: z.boolean().default(true),
+      /** Keep the gender. @default true */
+      gender: z.boolean().default(true),
+    })
+    .default({ ageBandYears: 5, birthYear: false, province: true, gender: true }),
+  detect: z
+    .strictObject({
+      /** Built-in recognizer kinds to turn off. @example ["PLATE"] */
+      disable: z.array(z.string()).default([]),
+    })
+    .default({ disable: [] }),
+  /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
+  batchSize: z.number().int().min(1).max(100_000).default(1000),
+});
+
+export type Policy = z.infer<typeof policySchema>;
+export type PolicyInput = z.input<typeof policySchema>;
+
+export const DEFAULT_POLICY: Policy = policySchema.parse({});
+
+export function parsePolicy(input: unknown): Policy {
+  const parsed = policySchema.safeParse(input ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new SunderError('CONFIG_INVALID', `policy: \`${formatPath(issue.path)}\` is invalid (${issue.code})`, { path: issue.path.map(String) });
+  }
+  return parsed.data;
+}
+
+export async function loadPolicy(path: string): Promise<Policy> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch {
+    throw new SunderError('FILE_NOT_FOUND', `policy file not found: ${path}`);
+  }
+  try {
+    return parsePolicy(JSON.parse(text));
+  } catch (err) {
+    if (err instanceof SunderError) throw err;
+    throw new SunderError('CONFIG_INVALID', `policy file is not valid JSON: ${path}`);
+  }
+}

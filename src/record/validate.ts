@@ -1,0 +1,59 @@
+/**
+ * Turns zod's verdict into an outcome. zod issues carry their own messages, some of which can
+ * quote input; Sunder builds the reason from the issue's code and expectation only.
+ */
+import type { z } from 'zod';
+import type { RejectedOutcome } from './outcome.js';
+import { formatPath } from './paths.js';
+import { collectedRecordSchema, type CollectedRecord } from './schema.js';
+
+type Issue = z.core.$ZodIssue;
+
+function reasonOf(issue: Issue): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      return issue.input === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}`;
+    case 'too_small':
+      return `expected at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
+    case 'too_big':
+      return `expected at most ${String(issue.maximum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
+    case 'invalid_format':
+      return `expected ${issue.format === 'regex' ? 'a value of the allowed characters' : `an ISO ${issue.format}`}`;
+    case 'invalid_value':
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'unrecognized_keys':
+      return `unknown field${issue.keys.length > 1 ? 's' : ''}`;
+    case 'invalid_union':
+      return 'expected a string, number, boolean or null';
+    default:
+      return 'invalid value';
+  }
+}
+
+export type Validated = { ok: true; record: CollectedRecord } | { ok: false; rejection: Omit<RejectedOutcome, 'index'> };
+
+/** Validates one parsed value against the record schema (or a policy's extension of it). */
+export function validateRecord(value: unknown, schema: z.ZodType<CollectedRecord> = collectedRecordSchema): Validated {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, record: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
+  const recordId = recordIdOf(value);
+  return {
+    ok: false,
+    rejection: {
+      status: 'rejected',
+      ...(recordId === undefined ? {} : { recordId }),
+      code: 'SCHEMA_INVALID',
+      path: formatPath(path),
+      reason: reasonOf(issue),
+    },
+  };
+}
+
+/** The record id of a broken record, when it has a usable one (so its outcome can name it). */
+export function recordIdOf(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const id = (value as { recordId?: unknown }).recordId;
+  return typeof id === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id) ? id : undefined;
+}
