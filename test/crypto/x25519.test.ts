@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import nacl from 'tweetnacl';
+import { isSunderError } from '../../src/errors.js';
+import { boxBefore, generateX25519KeyPair, x25519, x25519KeyPairFromSecretKey } from '../../src/crypto/x25519.js';
+import { seededRandom } from '../../fixtures/vectors/generate.js';
+
+const rand = seededRandom('test x25519');
+
+describe('native X25519 is byte-compatible with tweetnacl', () => {
+  it('derives the same public key from a secret key as nacl.box.keyPair.fromSecretKey', () => {
+    for (let i = 0; i < 20; i++) {
+      const sk = rand(32);
+      expect(Buffer.from(x25519KeyPairFromSecretKey(sk).publicKey)).toEqual(Buffer.from(nacl.box.keyPair.fromSecretKey(sk).publicKey));
+    }
+  });
+
+  it('generates key pairs whose halves belong together (checked with tweetnacl)', () => {
+    for (let i = 0; i < 10; i++) {
+      const pair = generateX25519KeyPair();
+      expect(pair.publicKey).toHaveLength(32);
+      expect(pair.secretKey).toHaveLength(32);
+      expect(Buffer.from(nacl.box.keyPair.fromSecretKey(pair.secretKey).publicKey)).toEqual(Buffer.from(pair.publicKey));
+    }
+    expect(Buffer.from(generateX25519KeyPair().secretKey)).not.toEqual(Buffer.from(generateX25519KeyPair().secretKey));
+  });
+
+  it('computes the raw shared secret of nacl.scalarMult and the box key of nacl.box.before', () => {
+    for (let i = 0; i < 20; i++) {
+      const a = nacl.box.keyPair.fromSecretKey(rand(32));
+      const b = nacl.box.keyPair.fromSecretKey(rand(32));
+      expect(Buffer.from(x25519(a.secretKey, b.publicKey))).toEqual(Buffer.from(nacl.scalarMult(a.secretKey, b.publicKey)));
+      expect(Buffer.from(boxBefore(b.publicKey, a.secretKey))).toEqual(Buffer.from(nacl.box.before(b.publicKey, a.secretKey)));
+    }
+  });
+
+  it('makes boxes that nacl.box.open opens, and opens boxes nacl.box made', () => {
+    const alice = generateX25519KeyPair();
+    const bob = nacl.box.keyPair();
+    const msg = rand(100);
+    const nonce = rand(24);
+    const ours = nacl.secretbox(msg, nonce, boxBefore(bob.publicKey, alice.secretKey));
+    expect(Buffer.from(nacl.box.open(ours, nonce, alice.publicKey, bob.secretKey)!)).toEqual(Buffer.from(msg));
+    const theirs = nacl.box(msg, nonce, alice.publicKey, bob.secretKey);
+    expect(Buffer.from(nacl.secretbox.open(theirs, nonce, boxBefore(bob.publicKey, alice.secretKey))!)).toEqual(Buffer.from(msg));
+  });
+
+  it('refuses a low-order public key (all-zero shared secret) with KEYS_WRONG, where tweetnacl would accept it', () => {
+    const sk = rand(32);
+    expect(Buffer.from(nacl.scalarMult(sk, new Uint8Array(32)))).toEqual(Buffer.alloc(32));
+    expect(() => x25519(sk, new Uint8Array(32))).toThrow(expect.objectContaining({ code: 'KEYS_WRONG' }));
+  });
+
+  it('rejects keys of the wrong length with KEYS_WRONG, without echoing them', () => {
+    try {
+      x25519(rand(31), rand(32));
+      expect.unreachable();
+    } catch (err) {
+      expect(isSunderError(err, 'KEYS_WRONG')).toBe(true);
+      expect((err as Error).message).toContain('31 bytes');
+    }
+  });
+});
