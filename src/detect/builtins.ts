@@ -1,0 +1,466 @@
+/**
+ * The built-in one-pass scanner. One walk over the text; a 64 KiB class table decides in one
+ * load whether a position can start a candidate (a digit, a letter, '@', '+', '(', ':' or the
+ * first character of a CJK cue). Each start is handed to the recognizer for that shape, and
+ * validators (MOD 11-2, Luhn, mod 97, HK/TW check characters, calendar) decide. Nothing runs a
+ * regex over the whole text, and no kind has its own sweep.
+ */
+import { CLASS, C_AT, C_COLON, C_CUE, C_DIGIT, C_LOWER, C_OPEN, C_PLUS, C_UPPER, digitValue, isAsciiAlnum, isAsciiLetter, markCue } from './chars.js';
+import { SCORE, type Candidate } from './candidates.js';
+import type { EntityKind } from './types.js';
+import { classifyCnId } from './recognizers/cn-id.js';
+import { isLandline, mobileOffset } from './recognizers/phone.js';
+import { isBankCard } from './recognizers/bank-card.js';
+import { isIpv4Groups } from './recognizers/ipv4.js';
+import { ibanLength } from './recognizers/iban.js';
+import { hkIdValid, twIdValid } from './recognizers/hk-tw-id.js';
+import { PASSPORT_RE, TW_PERMIT_CUES } from './recognizers/passport.js';
+import { emailAt } from './recognizers/email.js';
+import { NAME_CUES_ZH, QQ_CUES, WECHAT_CUES_ZH } from './recognizers/cues.js';
+import { nameAt, skipCueSeparators } from './recognizers/name.js';
+import { addressAround, isHouseNumber } from './recognizers/address.js';
+import { PLATE_PROVINCES, plateAt } from './recognizers/plate.js';
+import { ipv6At, macAt } from './recognizers/net.js';
+import { wechatAt } from './recognizers/wechat.js';
+
+/** Settings the built-in pass needs; derived once from ScannerOptions. */
+export interface BuiltinConfig {
+  /** Kinds switched off. */
+  off: ReadonlySet<EntityKind>;
+  probableIdAsId: boolean;
+}
+
+type CueKind = 'NAME' | 'WECHAT';
+const CUES = new Map<number, { cue: string; kind: CueKind }[]>();
+function addCue(cue: string, kind: CueKind): void {
+  const c = cue.charCodeAt(0);
+  let list = CUES.get(c);
+  if (list === undefined) CUES.set(c, (list = []));
+  list.push({ cue, kind });
+  list.sort((a, b) => b.cue.length - a.cue.length); // longest cue first: 微信号 before 微信
+  markCue(cue);
+}
+for (const c of NAME_CUES_ZH) addCue(c, 'NAME');
+for (const c of WECHAT_CUES_ZH) addCue(c, 'WECHAT');
+const PLATE_CHARS = new Uint8Array(65536);
+for (const ch of PLATE_PROVINCES) {
+  PLATE_CHARS[ch.charCodeAt(0)] = 1;
+  markCue(ch);
+}
+
+const SEP = new Uint8Array(65536);
+for (const ch of ' -.()（）\u3000\u00a0–—‐') SEP[ch.charCodeAt(0)] = 1;
+
+const HK_RE = /([A-Z]{1,2})(\d{6})(?:\(([0-9A])\)|（([0-9A])）|([0-9A]))(?![A-Za-z0-9])/y;
+const TW_RE = /[A-Z][1289]\d{8}(?![A-Za-z0-9])/y;
+const IBAN_HEAD = /[A-Z]{2}\d{2}/y;
+const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
+const HEXRUN = /[0-9A-Fa-f]{1,4}/y;
+
+/** Looks back up to `span` characters before `at` for any of `cues` (case-insensitive ASCII). */
+function cueBefore(text: string, at: number, cues: readonly string[], span: number): boolean {
+  const w = text.slice(Math.max(0, at - span), at).toLowerCase();
+  for (const c of cues) if (w.includes(c)) return true;
+  return false;
+}
+
+/** Per-call scratch for numeric tokens (no allocation per group). */
+const GS = new Int32Array(64);
+const GE = new Int32Array(64);
+const GD: string[] = [];
+const GSEP = new Uint8Array(64); // 1 when the separator before group k is exactly '.'
+const MAX_GROUPS = 24;
+
+export class BuiltinScanner {
+  private readonly off: ReadonlySet<EntityKind>;
+  private readonly probable: boolean;
+  private out: Candidate[] = [];
+  private docDate = '99991231';
+
+  constructor(cfg: BuiltinConfig) {
+    this.off = cfg.off;
+    this.probable = cfg.probableIdAsId;
+  }
+
+  private emit(kind: EntityKind, start: number, end: number, score: number): void {
+    if (this.off.size !== 0 && this.off.has(kind)) return;
+    this.out.push({ kind, start, end, score });
+  }
+
+  /** Appends candidates for `text` to `out`. `docDate` is `YYYYMMDD`. */
+  scan(text: string, out: Candidate[], docDate: string): void {
+    this.out = out;
+    this.docDate = docDate;
+    const n = text.length;
+    let i = 0;
+    while (i < n) {
+      const cls = CLASS[text.charCodeAt(i)]!;
+      if (cls === 0) {
+        i++;
+        continue;
+      }
+      switch (cls) {
+        case C_DIGIT:
+          i = this.digits(text, i);
+          break;
+        case C_UPPER:
+        case C_LOWER:
+          i = this.word(text, i);
+          break;
+        case C_AT: {
+          const span = emailAt(text, i);
+          if (span !== undefined) {
+            this.emit('EMAIL', span[0], span[1], SCORE.structure);
+            i = span[1];
+          } else i++;
+          break;
+        }
+        case C_PLUS:
+        case C_OPEN: {
+          const c1 = text.charCodeAt(i + 1);
+          const ok = digitValue(c1) >= 0 || (cls === C_OPEN && (c1 === 43 || c1 === 0xff0b) && digitValue(text.charCodeAt(i + 2)) >= 0);
+          i = ok && !isAsciiAlnum(text.charCodeAt(i - 1)) ? this.numeric(text, i) : i + 1;
+          break;
+        }
+        case C_COLON:
+          if (text.charCodeAt(i + 1) === 58 && !isHexOrColon(text.charCodeAt(i - 1))) {
+            const e = ipv6At(text, i);
+            if (e > 0) {
+              this.emit('IP', i, e, SCORE.structure);
+              i = e;
+              break;
+            }
+          }
+          i++;
+          break;
+        case C_CUE:
+          i = this.cue(text, i);
+          break;
+        default:
+          i++;
+      }
+    }
+  }
+
+  /** A CJK cue word or a plate province character at `i`. */
+  private cue(text: string, i: number): number {
+    const c = text.charCodeAt(i);
+    if (PLATE_CHARS[c] === 1) {
+      const c1 = text.charCodeAt(i + 1);
+      if (c1 >= 65 && c1 <= 90) {
+        const e = plateAt(text, i);
+        if (e > 0) {
+          this.emit('PLATE', i, e, SCORE.shaped);
+          return e;
+        }
+      }
+    }
+    const list = CUES.get(c);
+    if (list === undefined) return i + 1;
+    for (const { cue, kind } of list) {
+      if (!text.startsWith(cue, i)) continue;
+      const v = skipCueSeparators(text, i + cue.length);
+      if (kind === 'NAME') {
+        const span = nameAt(text, v);
+        if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+      } else {
+        const e = wechatAt(text, v);
+        if (e > 0) this.emit('WECHAT', v, e, SCORE.cued);
+      }
+      return v;
+    }
+    return i + 1;
+  }
+
+  /** An ASCII letter at `i`: prefixed IDs, IBAN, hex (MAC/IPv6), cue words. Returns the next position. */
+  private word(text: string, i: number): number {
+    const n = text.length;
+    let j = i;
+    while (j < n && isAsciiLetter(text.charCodeAt(j))) j++;
+    const atStart = !isAsciiAlnum(text.charCodeAt(i - 1));
+    const cj = text.charCodeAt(j);
+    if (!atStart) return j;
+    if (digitValue(cj) >= 0 && cj < 128) {
+      const c0 = text.charCodeAt(i);
+      if (c0 >= 65 && c0 <= 90) {
+        const e = this.prefixed(text, i, j);
+        if (e > 0) return e;
+      }
+      if (j - i <= 4 && isHexWord(text, i, j)) {
+        const e = this.hex(text, i);
+        if (e > 0) return e;
+      }
+      return j; // the digits are scanned as a numeric token of their own
+    }
+    if (cj === 58 || cj === 45 || cj === 46) {
+      if (j - i <= 4 && isHexWord(text, i, j)) {
+        const e = this.hex(text, i);
+        if (e > 0) return e;
+      }
+    }
+    const len = j - i;
+    if (len === 4 || len === 2 || len === 6 || len === 2) this.latinCue(text, i, j);
+    return j;
+  }
+
+  /** English cue words: `Name:`, `name is`, `WeChat:`, `wx:`. */
+  private latinCue(text: string, i: number, j: number): void {
+    const w = text.slice(i, j).toLowerCase();
+    if (w === 'name') {
+      let k = j;
+      while (text.charCodeAt(k) === 32) k++;
+      if (text.charCodeAt(k) === 58 || text.charCodeAt(k) === 0xff1a) k++;
+      else if (text.startsWith('is ', k)) k += 3;
+      else return;
+      while (text.charCodeAt(k) === 32) k++;
+      const span = nameAt(text, k);
+      if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+    } else if (w === 'wechat' || w === 'wx' || w === 'vx') {
+      let k = j;
+      if (text.startsWith(' ID', k) || text.startsWith(' id', k)) k += 3;
+      k = skipCueSeparators(text, k);
+      const e = wechatAt(text, k);
+      if (e > 0) this.emit('WECHAT', k, e, SCORE.cued);
+    }
+  }
+
+  /** Letter-prefixed identifiers at `i` (letters end at `j`). Returns the end, or -1. */
+  private prefixed(text: string, i: number, j: number): number {
+    const letters = j - i;
+    if (letters <= 2) {
+      PASSPORT_RE.lastIndex = i;
+      if (PASSPORT_RE.test(text)) {
+        const e = PASSPORT_RE.lastIndex;
+        this.emit('PASSPORT', i, e, SCORE.shaped);
+        return e;
+      }
+      HK_RE.lastIndex = i;
+      const m = HK_RE.exec(text);
+      if (m !== null && hkIdValid(m[1]!, m[2]!, (m[3] ?? m[4] ?? m[5])!)) {
+        this.emit('HK_ID', i, HK_RE.lastIndex, SCORE.checksum);
+        return HK_RE.lastIndex;
+      }
+      if (letters === 1) {
+        TW_RE.lastIndex = i;
+        if (TW_RE.test(text) && twIdValid(text.slice(i, i + 10))) {
+          this.emit('TW_ID', i, i + 10, SCORE.checksum);
+          return i + 10;
+        }
+      }
+      if (letters === 2) {
+        IBAN_HEAD.lastIndex = i;
+        if (IBAN_HEAD.test(text)) {
+          IBAN_BODY.lastIndex = i + 4;
+          if (IBAN_BODY.test(text)) {
+            const raw = text.slice(i, IBAN_BODY.lastIndex);
+            const compact = raw.replace(/ /g, '');
+            const len = ibanLength(compact);
+            if (len > 0) {
+              // Map the compact length back to the raw span (spaces do not count).
+              let k = i;
+              let seen = 0;
+              while (seen < len) {
+                if (text.charCodeAt(k) !== 32) seen++;
+                k++;
+              }
+              this.emit('IBAN', i, k, SCORE.checksum);
+              return k;
+            }
+          }
+        }
+      }
+    }
+    return -1;
+  }
+
+  /** MAC or IPv6 starting at `i`. Returns the end, or -1. */
+  private hex(text: string, i: number): number {
+    HEXRUN.lastIndex = i;
+    if (!HEXRUN.test(text)) return -1;
+    const k = HEXRUN.lastIndex;
+    const sep = text.charCodeAt(k);
+    if (sep === 58) {
+      const e = ipv6At(text, i);
+      if (e > 0) {
+        this.emit('IP', i, e, SCORE.structure);
+        return e;
+      }
+    }
+    if (((sep === 58 || sep === 45) && k - i >= 2) || (sep === 46 && k - i === 4)) {
+      const e = macAt(text, i);
+      if (e > 0) {
+        this.emit('MAC', i, e, SCORE.structure);
+        return e;
+      }
+    }
+    return -1;
+  }
+
+  /** A digit at `i`. Returns the next position to scan. */
+  private digits(text: string, i: number): number {
+    if (!isAsciiAlnum(text.charCodeAt(i - 1))) {
+      // Hex-led forms first: 2001:db8::1, 00:1a:2b:3c:4d:5e.
+      HEXRUN.lastIndex = i;
+      HEXRUN.test(text);
+      const k = HEXRUN.lastIndex;
+      const sep = text.charCodeAt(k);
+      if (sep === 58 || ((sep === 45 || sep === 46) && (k - i === 2 || k - i === 4))) {
+        const e = this.hex(text, i);
+        if (e > 0) return e;
+      }
+    }
+    return this.numeric(text, i);
+  }
+
+  /**
+   * A numeric token from `start` (a digit, '+' or '('): digit groups joined by single
+   * separators (space, hyphen, dot, parentheses, full-width forms), then classified. When the
+   * whole token is no identifier, sub-ranges of groups are tried, longest first, so a phone
+   * followed by an unrelated number (`13800138000 5月`) is still found.
+   */
+  private numeric(text: string, start: number): number {
+    const n = text.length;
+    let i = start;
+    let plus = false;
+    let c = text.charCodeAt(i);
+    if (c === 40 || c === 0xff08) c = text.charCodeAt(++i);
+    if (c === 43 || c === 0xff0b) {
+      plus = true;
+      i++;
+    }
+    let g = 0;
+    for (;;) {
+      const gs = i;
+      let wide = false;
+      for (;;) {
+        const d = text.charCodeAt(i);
+        if (d >= 48 && d <= 57) i++;
+        else if (d >= 0xff10 && d <= 0xff19) {
+          wide = true;
+          i++;
+        } else break;
+      }
+      GS[g] = gs;
+      GE[g] = i;
+      GD[g] = wide ? foldDigits(text, gs, i) : text.slice(gs, i);
+      g++;
+      if (g === MAX_GROUPS || i >= n) break;
+      // A separator of one or two characters, then a digit, continues the token.
+      const s0 = text.charCodeAt(i);
+      if (SEP[s0] !== 1) break;
+      if (digitValue(text.charCodeAt(i + 1)) >= 0) {
+        GSEP[g] = s0 === 46 ? 1 : 0;
+        i += 1;
+      } else if (SEP[text.charCodeAt(i + 1)] === 1 && s0 !== text.charCodeAt(i + 1) && digitValue(text.charCodeAt(i + 2)) >= 0) {
+        GSEP[g] = 0;
+        i += 2;
+      } else break;
+    }
+    const tokenEnd = i;
+    // A check character X right after the digits (IDs only; not part of a longer word).
+    const xc = text.charCodeAt(tokenEnd);
+    const xFlag = (xc === 88 || xc === 120 || xc === 0xff38 || xc === 0xff58) && !isAsciiAlnum(text.charCodeAt(tokenEnd + 1));
+
+    let a = 0;
+    while (a < g) {
+      let matched = -1;
+      for (let b = g - 1; b >= a; b--) {
+        if (this.classify(text, start, a, b, g, plus, xFlag)) {
+          matched = b;
+          break;
+        }
+      }
+      a = matched >= 0 ? matched + 1 : a + 1;
+    }
+    // House number of a street address: 中关村大街27号.
+    const last = g - 1;
+    if (isHouseNumber(text, GS[last]!, GE[last]!)) {
+      const span = addressAround(text, GS[last]!, GE[last]!);
+      if (span !== undefined) this.emit('ADDRESS', span[0], span[1], SCORE.cued);
+    }
+    return tokenEnd;
+  }
+
+  /** Classifies groups a..b of the current token; emits and returns true on a match. */
+  private classify(text: string, tokenStart: number, a: number, b: number, g: number, plus: boolean, xFlag: boolean): boolean {
+    let d = GD[a]!;
+    for (let k = a + 1; k <= b; k++) d += GD[k]!;
+    const len = d.length;
+    if (len < 5) {
+      return false;
+    }
+    const lead = a === 0;
+    const s = lead ? tokenStart : GS[a]!;
+    const e = GE[b]!;
+    const plusHere = lead && plus;
+    const withX = b === g - 1 && xFlag;
+    let probableAt = false;
+
+    if (withX && len === 17 && !plusHere) {
+      const v = classifyCnId(d + 'X', this.docDate);
+      if (v === 'valid') return this.hit('CN_ID', s, e + 1, SCORE.checksum);
+      if (v === 'probable' && this.probable) return this.hit('CN_ID_PROBABLE', s, e + 1, SCORE.probable);
+    }
+    if ((len === 18 || len === 15) && !plusHere) {
+      const v = classifyCnId(d, this.docDate);
+      if (v === 'valid') return this.hit('CN_ID', s, e, SCORE.checksum);
+      if (v === 'probable') probableAt = true;
+    }
+    if (b - a === 3 && !plusHere && GSEP[a + 1] === 1 && GSEP[a + 2] === 1 && GSEP[a + 3] === 1) {
+      if (isIpv4Groups([GD[a]!, GD[a + 1]!, GD[a + 2]!, GD[a + 3]!])) return this.hit('IP', s, e, SCORE.structure);
+    }
+    if (len >= 11 && len <= 15) {
+      if (mobileOffset(d, plusHere) >= 0) return this.hit('PHONE', s, e, SCORE.structure);
+    }
+    if (len >= 9 && len <= 18) {
+      const lens = groupLens(a, b);
+      if (plusHere || d.startsWith('0086')) {
+        const rest = plusHere ? d : d.slice(4);
+        if (rest.startsWith('86') && rest.length >= 11) {
+          const rl = lens.slice();
+          rl[0] = rl[0]! - (plusHere ? 2 : 4);
+          if (rl[0] === 0) rl.shift();
+          if (isLandline(rest.slice(2), rl, true)) return this.hit('PHONE', s, e, SCORE.landline);
+        }
+      } else if (isLandline(d, lens, false)) {
+        return this.hit('PHONE', s, e, SCORE.landline);
+      }
+    }
+    if (plusHere && len >= 8 && len <= 15) return this.hit('PHONE', s, e, SCORE.landline); // E.164 elsewhere
+    if (len >= 13 && len <= 19 && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
+    if (probableAt && this.probable && len === 18) return this.hit('CN_ID_PROBABLE', s, e, SCORE.probable);
+    if (len <= 11 && d.charCodeAt(0) !== 48 && cueBefore(text, s, QQ_CUES, 8)) return this.hit('QQ', s, e, SCORE.cued);
+    if ((len === 8 || len === 10) && cueBefore(text, s, TW_PERMIT_CUES, 14)) return this.hit('PASSPORT', s, e, SCORE.cued);
+    return false;
+  }
+
+  private hit(kind: EntityKind, s: number, e: number, score: number): boolean {
+    if (this.off.size !== 0 && this.off.has(kind)) return false;
+    this.out.push({ kind, start: s, end: e, score });
+    return true;
+  }
+}
+
+function groupLens(a: number, b: number): number[] {
+  const lens: number[] = [];
+  for (let k = a; k <= b; k++) lens.push(GD[k]!.length);
+  return lens;
+}
+
+function foldDigits(text: string, s: number, e: number): string {
+  let out = '';
+  for (let k = s; k < e; k++) out += String.fromCharCode(48 + digitValue(text.charCodeAt(k)));
+  return out;
+}
+
+function isHexOrColon(c: number): boolean {
+  return c === 58 || (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+function isHexWord(text: string, i: number, j: number): boolean {
+  for (let k = i; k < j; k++) {
+    const c = text.charCodeAt(k);
+    if (!((c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
+  }
+  return true;
+}

@@ -1,0 +1,120 @@
+/**
+ * Sunder's detection engine: one pass over the text with every built-in recognizer, the
+ * subject's known values, and the policy's own recognizers; overlaps resolved into
+ * non-overlapping findings. Detection only: `src/mask` turns findings into output.
+ */
+import { BuiltinScanner } from './builtins.js';
+import type { Candidate } from './candidates.js';
+import { compileCustom, type CompiledCustom } from './custom.js';
+import { compileKnown as compileKnownValues, type KnownMatcher } from './known.js';
+import type { ScanContext, ScannerOptions } from './options.js';
+import { resolveOverlaps } from './resolve.js';
+import { createScanStream, type ScanStream, type ScanStreamOptions } from './stream.js';
+import type { EntityKind, Finding, KnownValue } from './types.js';
+import { SunderError } from '../errors.js';
+
+export type { BuiltinKind, EntityKind, Finding, KnownValue } from './types.js';
+export type { ScanContext, ScannerOptions } from './options.js';
+export type { KnownMatcher } from './known.js';
+export type { CustomRecognizer, FunctionRecognizer, PatternRecognizer } from './custom.js';
+export type { ScanStream, ScanStreamOptions } from './stream.js';
+
+export interface Scanner {
+  /** Findings sorted by start, non-overlapping (overlaps resolved deterministically: validated, then longer, wins; the union is kept). */
+  scan(text: string, ctx?: ScanContext): Finding[];
+  /** Compiles one subject's identity values once; pass the result as `ctx.known` for each of their records. */
+  compileKnown(values: readonly KnownValue[]): KnownMatcher;
+  /**
+   * A Transform: text (Buffer or string chunks) in, masked text out (or nothing, with
+   * `output: 'none'`); findings with whole-stream offsets go to `onFinding`. Output and findings
+   * equal those of scanning the whole text at once.
+   */
+  createStream(options?: ScanStreamOptions): ScanStream;
+}
+
+function compactDate(d: Date): string {
+  return String(d.getUTCFullYear()).padStart(4, '0') + String(d.getUTCMonth() + 1).padStart(2, '0') + String(d.getUTCDate()).padStart(2, '0');
+}
+
+function docDateOf(ctx: ScanContext | undefined): string | undefined {
+  const d = ctx?.documentDate;
+  if (d === undefined) return undefined;
+  if (typeof d === 'string') {
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(d)) throw new SunderError('CONFIG_INVALID', 'Expected `documentDate` as YYYY-MM-DD', { path: ['documentDate'] });
+    return d.replace(/-/g, '');
+  }
+  return compactDate(d);
+}
+
+class SunderScanner implements Scanner {
+  private readonly builtin: BuiltinScanner;
+  private readonly custom: CompiledCustom[];
+  private readonly minScore: number;
+  private today = '';
+  private todayAt = 0;
+
+  constructor(options: ScannerOptions) {
+    this.builtin = new BuiltinScanner({ off: new Set(options.disable ?? []), probableIdAsId: options.probableIdAsId ?? true });
+    this.custom = (options.recognizers ?? []).map(compileCustom);
+    this.minScore = options.minScore ?? 0;
+  }
+
+  private defaultDate(): string {
+    // Refreshed once a minute: Date per call would cost more than a short text's scan.
+    const now = Date.now();
+    if (now - this.todayAt > 60_000) {
+      this.today = compactDate(new Date(now));
+      this.todayAt = now;
+    }
+    return this.today;
+  }
+
+  scan(text: string, ctx?: ScanContext): Finding[] {
+    const cands: Candidate[] = [];
+    this.builtin.scan(text, cands, docDateOf(ctx) ?? this.defaultDate());
+    if (ctx?.known !== undefined) ctx.known.matchInto(text, cands);
+    for (const c of this.custom) c(text, cands);
+    const found = resolveOverlaps(cands);
+    return this.minScore > 0 ? found.filter((f) => f.score >= this.minScore) : found;
+  }
+
+  compileKnown(values: readonly KnownValue[]): KnownMatcher {
+    return compileKnownValues(values);
+  }
+
+  createStream(options?: ScanStreamOptions): ScanStream {
+    return createScanStream(this, options);
+  }
+}
+
+export function createScanner(options: ScannerOptions = {}): Scanner {
+  return new SunderScanner(options);
+}
+
+/** A finding with its offsets also in code points (characters outside the BMP count once). */
+export interface CodePointFinding extends Finding {
+  cpStart: number;
+  cpEnd: number;
+}
+
+/** Adds code-point offsets to findings sorted by start (one pass over the text). */
+export function withCodePoints(text: string, findings: readonly Finding[]): CodePointFinding[] {
+  const out: CodePointFinding[] = [];
+  let unit = 0;
+  let cp = 0;
+  const toCp = (target: number): number => {
+    while (unit < target) {
+      const c = text.charCodeAt(unit);
+      unit += c >= 0xd800 && c <= 0xdbff && unit + 1 < text.length ? 2 : 1;
+      cp++;
+    }
+    return cp;
+  };
+  for (const f of findings) {
+    const cpStart = toCp(f.start);
+    const cpEnd = toCp(f.end);
+    out.push({ ...f, cpStart, cpEnd });
+  }
+  return out;
+}
+

@@ -1,0 +1,49 @@
+/**
+ * Overlap resolution. Candidates that overlap (or touch with the same kind) form a cluster; the
+ * cluster becomes ONE finding spanning the union of its members, labelled with its best member:
+ * validated first, then longer, then higher score, then earlier start. Taking the union rather
+ * than dropping the losers means a partly covered loser cannot leak its uncovered tail, and the
+ * output never holds a masked span inside another or `[NAME][NAME]`.
+ */
+import { VALIDATED, type Candidate } from './candidates.js';
+import type { Finding } from './types.js';
+
+function better(a: Candidate, b: Candidate): boolean {
+  const va = a.score >= VALIDATED ? 1 : 0;
+  const vb = b.score >= VALIDATED ? 1 : 0;
+  if (va !== vb) return va > vb;
+  const la = a.end - a.start;
+  const lb = b.end - b.start;
+  if (la !== lb) return la > lb;
+  if (a.score !== b.score) return a.score > b.score;
+  if (a.start !== b.start) return a.start < b.start;
+  return a.kind < b.kind;
+}
+
+function byStart(a: Candidate, b: Candidate): number {
+  return a.start - b.start || b.end - a.end;
+}
+
+export function resolveOverlaps(cands: Candidate[]): Finding[] {
+  const n = cands.length;
+  if (n === 0) return [];
+  if (n > 1) cands.sort(byStart);
+  const out: Finding[] = [];
+  let best = cands[0]!;
+  let cs = best.start;
+  let ce = best.end;
+  for (let i = 1; i < n; i++) {
+    const c = cands[i]!;
+    if (c.start < ce || (c.start === ce && c.kind === best.kind)) {
+      if (c.end > ce) ce = c.end;
+      if (better(c, best)) best = c;
+    } else {
+      out.push({ kind: best.kind, start: cs, end: ce, score: best.score });
+      best = c;
+      cs = c.start;
+      ce = c.end;
+    }
+  }
+  out.push({ kind: best.kind, start: cs, end: ce, score: best.score });
+  return out;
+}
