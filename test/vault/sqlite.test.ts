@@ -1,0 +1,7 @@
+import { SqliteVault } from '../../src/vault/sqlite.js';
+import { tempDir } from '../helpers/tmp.js';
+import { vaultConformance } from './conformance.js';
+
+const root = tempDir();
+let n = 0;
+vaultConformance('sqlite', async () => new SqliteVault(`${root}/vault-${n++}.db`));
