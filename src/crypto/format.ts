@@ -99,11 +99,13 @@ function fail(code: 'FORMAT_HEADER' | 'FORMAT_VERSION', message: string): never 
 }
 
 function checkKeyId(keyId: string): Buffer {
-  const bytes = Buffer.from(keyId, 'latin1');
-  if (typeof keyId !== 'string' || bytes.length < 1 || bytes.length > MAX_KEY_ID_BYTES || !isPrintableAscii(bytes)) {
+  // Check the string itself: latin1 encoding would silently keep only the low byte of '中'.
+  let ok = typeof keyId === 'string' && keyId.length >= 1 && keyId.length <= MAX_KEY_ID_BYTES;
+  for (let i = 0; ok && i < keyId.length; i++) ok = keyId.charCodeAt(i) >= 0x21 && keyId.charCodeAt(i) <= 0x7e;
+  if (!ok) {
     throw new SunderError('CONFIG_INVALID', `expected \`keyId\` to be 1-${MAX_KEY_ID_BYTES} printable ASCII characters (0x21-0x7E)`, { path: ['keyId'] });
   }
-  return bytes;
+  return Buffer.from(keyId, 'latin1');
 }
 
 function isPrintableAscii(bytes: Uint8Array): boolean {
