@@ -69,6 +69,7 @@ const GS = new Int32Array(64);
 const GE = new Int32Array(64);
 const GD: string[] = [];
 const GSEP = new Uint8Array(64); // 1 when the separator before group k is exactly '.'
+const GSEPC = new Uint16Array(64); // first separator character before group k
 const MAX_GROUPS = 24;
 
 export class BuiltinScanner {
@@ -76,6 +77,8 @@ export class BuiltinScanner {
   private readonly probable: boolean;
   private out: Candidate[] = [];
   private docDate = '99991231';
+  /** The current numeric token follows an ASCII letter (`SF1234...`, `YT2702...`). */
+  private glued = false;
 
   constructor(cfg: BuiltinConfig) {
     this.off = cfg.off;
@@ -111,8 +114,9 @@ export class BuiltinScanner {
           const span = emailAt(text, i);
           if (span !== undefined) {
             this.emit('EMAIL', span[0], span[1], SCORE.structure);
-            i = span[1];
-          } else i++;
+          }
+          // Scanning goes on inside the domain: a CJK domain label may run into a cue word.
+          i++;
           break;
         }
         case C_PLUS:
@@ -349,14 +353,19 @@ export class BuiltinScanner {
       const s0 = text.charCodeAt(i);
       if (SEP[s0] !== 1) break;
       if (digitValue(text.charCodeAt(i + 1)) >= 0) {
+        // "IPv6 2001:db8::1": a following hex-colon form is not part of this number.
+        if ((s0 === 32 || s0 === 0x3000) && startsHexForm(text, i + 1)) break;
         GSEP[g] = s0 === 46 ? 1 : 0;
+        GSEPC[g] = s0;
         i += 1;
       } else if (SEP[text.charCodeAt(i + 1)] === 1 && s0 !== text.charCodeAt(i + 1) && digitValue(text.charCodeAt(i + 2)) >= 0) {
         GSEP[g] = 0;
+        GSEPC[g] = s0;
         i += 2;
       } else break;
     }
     const tokenEnd = i;
+    this.glued = isAsciiLetter(text.charCodeAt(start - 1));
     // A check character X right after the digits (IDs only; not part of a longer word).
     const xc = text.charCodeAt(tokenEnd);
     const xFlag = (xc === 88 || xc === 120 || xc === 0xff38 || xc === 0xff58) && !isAsciiAlnum(text.charCodeAt(tokenEnd + 1));
@@ -414,23 +423,25 @@ export class BuiltinScanner {
     }
     if (len >= 9 && len <= 18) {
       const lens = groupLens(a, b);
+      const extOk = GSEPC[b] === 45; // an extension follows a hyphen: 010-62660053-123
       if (plusHere || d.startsWith('0086')) {
         const rest = plusHere ? d : d.slice(4);
         if (rest.startsWith('86') && rest.length >= 11) {
           const rl = lens.slice();
           rl[0] = rl[0]! - (plusHere ? 2 : 4);
           if (rl[0] === 0) rl.shift();
-          if (isLandline(rest.slice(2), rl, true)) return this.hit('PHONE', s, e, SCORE.landline);
+          if (isLandline(rest.slice(2), rl, true, extOk)) return this.hit('PHONE', s, e, SCORE.landline);
         }
-      } else if (isLandline(d, lens, false)) {
+      } else if (isLandline(d, lens, false, extOk)) {
         return this.hit('PHONE', s, e, SCORE.landline);
       }
     }
     if (plusHere && len >= 8 && len <= 15) return this.hit('PHONE', s, e, SCORE.landline); // E.164 elsewhere
-    if (len >= 13 && len <= 19 && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
+    // Cards are never glued to letters (tracking numbers are), and are grouped 4-4-4-4(-3) or 4-6-5.
+    if (len >= 13 && len <= 19 && !this.glued && cardGrouping(a, b) && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
     if (probableAt && this.probable && len === 18) return this.hit('CN_ID_PROBABLE', s, e, SCORE.probable);
-    if (len <= 11 && d.charCodeAt(0) !== 48 && cueBefore(text, s, QQ_CUES, 8)) return this.hit('QQ', s, e, SCORE.cued);
-    if ((len === 8 || len === 10) && cueBefore(text, s, TW_PERMIT_CUES, 14)) return this.hit('PASSPORT', s, e, SCORE.cued);
+    if (a === b && len <= 11 && d.charCodeAt(0) !== 48 && cueBefore(text, s, QQ_CUES, 8)) return this.hit('QQ', s, e, SCORE.cued);
+    if (a === b && (len === 8 || len === 10) && cueBefore(text, s, TW_PERMIT_CUES, 14)) return this.hit('PASSPORT', s, e, SCORE.cued);
     return false;
   }
 
@@ -441,6 +452,25 @@ export class BuiltinScanner {
   }
 }
 
+function cardGrouping(a: number, b: number): boolean {
+  if (a === b) return true;
+  const sep = GSEPC[a + 1];
+  for (let k = a + 2; k <= b; k++) if (GSEPC[k] !== sep) return false;
+  if (b - a === 2 && GD[a]!.length === 4 && GD[a + 1]!.length === 6 && GD[b]!.length === 5) return true; // Amex 4-6-5
+  for (let k = a; k < b; k++) if (GD[k]!.length !== 4) return false;
+  return GD[b]!.length <= 4;
+}
+
+/** A hex run followed by ':' (IPv6) or a MAC separator starts at `i`. */
+function startsHexForm(text: string, i: number): boolean {
+  HEXRUN.lastIndex = i;
+  if (!HEXRUN.test(text)) return false;
+  const k = HEXRUN.lastIndex;
+  const c = text.charCodeAt(k);
+  return c === 58 && isHexOrColon(text.charCodeAt(k + 1));
+}
+
+/** Group lengths of a..b; a group after a separator other than '-' is never an extension. */
 function groupLens(a: number, b: number): number[] {
   const lens: number[] = [];
   for (let k = a; k <= b; k++) lens.push(GD[k]!.length);

@@ -32,7 +32,7 @@ export function areaCodeLength(digits: string): number {
  * ['010','62660053'] or ['0755','8888','6666']); a trailing group after the subscriber number
  * is an extension when it has 1-6 digits. `plus` marks a +86 / 0086 prefix already stripped.
  */
-export function isLandline(digits: string, groupLens: readonly number[], intl: boolean): boolean {
+export function isLandline(digits: string, groupLens: readonly number[], intl: boolean, extOk = true): boolean {
   const d = intl ? '0' + digits : digits;
   const ac = areaCodeLength(d);
   if (ac === 0) return false;
@@ -47,5 +47,5 @@ export function isLandline(digits: string, groupLens: readonly number[], intl: b
   if (sub !== 7 && sub !== 8) return false;
   if (i === groupLens.length) return true;
   // One extension group may follow.
-  return i === groupLens.length - 1 && groupLens[i]! <= 6;
+  return extOk && i === groupLens.length - 1 && groupLens[i]! <= 6;
 }
