@@ -104,6 +104,8 @@ interface Slot {
   digests: { kind: IdentifierKind; digest: Buffer }[];
   subject?: SubjectRow;
   blind: BlindIndexRow[];
+  /** The collection date this record proves the subject 14 or over on, if it moves adultSince earlier. */
+  adultSince?: string;
 }
 
 function rejected(slot: Slot, code: RejectCode, path: string, reason: string): RejectedOutcome {
@@ -196,6 +198,8 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
   const status = new Map<string, SubjectRow['status']>();
   const created = new Map<string, { row: SubjectRow; key: NewSubjectKey }>();
   const withdrawn: string[] = [];
+  /** Subject -> earliest date shown 14 or over, as updated by this batch. */
+  const adult = new Map<string, string>();
   const lookup = (k: string) => overlay.get(k) ?? known.get(k);
   for (const slot of slots) {
     if (slot.withdrawIds !== undefined) {
@@ -220,6 +224,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
       continue;
     }
     let row = matches.values().next().value as SubjectRow | undefined;
+    const g = slot.gated;
     if (row !== undefined) {
       const st = status.get(row.subjectId) ?? row.status;
       if (st !== 'active') {
@@ -228,12 +233,24 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
         slot.gated = undefined;
         continue;
       }
-    } else {
+    }
+    const adultSince = row === undefined ? null : (adult.get(row.subjectId) ?? row.adultSince);
+    if (g.needsKnownAdult && (adultSince === null || adultSince > g.collectedOn)) {
+      slot.outcome = rejected(slot, 'MINOR_NO_GUARDIAN_CONSENT', 'consent.guardianConsent',
+        `no birth date or ID number shows an age, and the subject is not known to be ${policy.minorAge} or over: a guardian's consent is needed`);
+      slot.gated = undefined;
+      continue;
+    }
+    if (row === undefined) {
       const subjectId = newId();
       const key = createSubjectKey(deps.sender, keys);
-      row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active' };
+      row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
       deps.caches.publicKeys.set(key.keyId, key.publicKey);
+    }
+    if (g.age !== undefined && g.age >= policy.minorAge && (adultSince === null || g.collectedOn < adultSince)) {
+      adult.set(row.subjectId, g.collectedOn);
+      slot.adultSince = g.collectedOn;
     }
     slot.subject = row;
     for (const d of slot.digests) {
@@ -364,6 +381,14 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
 
   // 7. Keys, then the segment, then the commit point.
   const newSubjects = [...created.values()].filter((c) => usedSubjects.has(c.row.subjectId));
+  // Only stored records may vouch for an age; a new subject's row carries its date directly.
+  const adultSince = new Map<string, string>();
+  for (const slot of accepted) {
+    if (slot.outcome?.status !== 'stored' || slot.adultSince === undefined) continue;
+    const prev = adultSince.get(slot.subject!.subjectId);
+    if (prev === undefined || slot.adultSince < prev) adultSince.set(slot.subject!.subjectId, slot.adultSince);
+  }
+  for (const c of newSubjects) c.row.adultSince = adultSince.get(c.row.subjectId) ?? null;
   await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: c.key.publicKey, wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
   const segments = [];
   if (records.length > 0) {
@@ -378,6 +403,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
     records,
     media,
     segments,
+    adultSince: [...adultSince].filter(([id]) => !created.has(id)).map(([subjectId, date]) => ({ subjectId, date })),
     withdrawn,
     clearPending: pendingRefs,
   };

@@ -22,6 +22,13 @@ export interface GatedRecord {
   guardianIds: NormalisedIds;
   /** Full years at the calendar date of collection, or undefined when no birth date is known. */
   age: number | undefined;
+  /** The calendar date of collection (`YYYY-MM-DD`) in collectedAt's own offset. */
+  collectedOn: string;
+  /**
+   * True when the record shows no age and carries no guardian consent: it may be stored only if
+   * the vault already knows its subject as 14 or over on an earlier collection date.
+   */
+  needsKnownAdult: boolean;
   birthDate: string | undefined;
   /** Province from the ID number's region code. */
   province: string | undefined;
@@ -103,12 +110,13 @@ export function gateRecord(record: CollectedRecord, policy: Policy): GateResult 
     return reject(record, 'SCHEMA_INVALID', ['subject', 'birthDate'], 'expected a birth date before collection');
   }
   const age = birthDate === undefined ? undefined : fullYears(birthDate, collectedOn);
-  // Unknown age counts as a child: the policy promises nothing from a child without a guardian,
-  // and a record that cannot show an age cannot show it is not a child's.
-  if (age === undefined || age < policy.minorAge) {
+  // A record that shows no age is let through the static gate only provisionally: the subject
+  // must already be known to the vault as verified 14 or over at an earlier collection
+  // (resolution checks `adultSince`). Otherwise it counts as a child's.
+  const needsGuardian = age !== undefined && age < policy.minorAge;
+  if (needsGuardian || (age === undefined && consent.guardianConsent)) {
     if (!consent.guardianConsent) {
-      return reject(record, 'MINOR_NO_GUARDIAN_CONSENT', ['consent', 'guardianConsent'],
-        age === undefined ? 'no birth date or ID number shows an age; a guardian\'s consent is needed' : `under ${policy.minorAge} at collection: a guardian's consent is needed`);
+      return reject(record, 'MINOR_NO_GUARDIAN_CONSENT', ['consent', 'guardianConsent'], `under ${policy.minorAge} at collection: a guardian's consent is needed`);
     }
     if (s.guardian === undefined) {
       return reject(record, 'MINOR_NO_GUARDIAN_CONSENT', ['subject', 'guardian'], `under ${policy.minorAge} at collection: the consenting guardian must be named`);
@@ -127,7 +135,8 @@ export function gateRecord(record: CollectedRecord, policy: Policy): GateResult 
   return {
     ok: true,
     gated: {
-      record, consent, ids, guardianIds, age, birthDate,
+      record, consent, ids, guardianIds, age, birthDate, collectedOn,
+      needsKnownAdult: age === undefined && !consent.guardianConsent && policy.unknownAge === 'guardian',
       province: idParts?.province,
       gender: s.gender ?? idParts?.sex,
     },

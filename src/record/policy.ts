@@ -11,6 +11,13 @@ import { formatPath } from './paths.js';
 export const policySchema = z.strictObject({
   /** Age under which a guardian's consent is needed. @default 14 */
   minorAge: z.number().int().min(1).max(21).default(14),
+  /**
+   * A record that shows no age (no birth date, no ID number): `guardian` treats it as a child's
+   * unless the vault already knows its subject as `minorAge` or over from an earlier record;
+   * `allow` lets it through. The default errs on the side of the child.
+   * @default "guardian"
+   */
+  unknownAge: z.enum(['guardian', 'allow']).default('guardian'),
   csv: z
     .strictObject({
       /** Header name -> dotted record path. Headers not listed are taken as dotted paths. @example {"手机": "subject.phone"} */

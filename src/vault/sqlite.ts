@@ -11,7 +11,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS subjects (
   subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, pseudonym TEXT NOT NULL UNIQUE,
-  status TEXT NOT NULL DEFAULT 'active', created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
+  status TEXT NOT NULL DEFAULT 'active', adult_since TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blind_index (
   kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL,
   PRIMARY KEY (kind, digest)) WITHOUT ROWID;
@@ -61,7 +61,8 @@ export class SqliteVault implements Vault {
     this.stmts = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)'),
-      insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      adultSince: db.prepare('UPDATE subjects SET adult_since = ?, updated_at = ? WHERE subject_id = ? AND (adult_since IS NULL OR adult_since > ?)'),
       insertBlind: db.prepare('INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
       insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (subject_id, digest, entry, display, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
       insertRecord: db.prepare(`INSERT INTO records (record_id, subject_id, object_id, project, collected_at, segment_id, offset, length,
@@ -97,11 +98,11 @@ export class SqliteVault implements Vault {
       const where = part.map(() => '(b.kind = ? AND b.digest = ?)').join(' OR ');
       const params = part.flatMap((d) => [d.kind, Buffer.from(d.digest)]);
       const rows = this.db
-        .prepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status FROM blind_index b
+        .prepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
                   JOIN subjects s ON s.subject_id = b.subject_id WHERE ${where}`)
-        .all(...params) as { kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus }[];
+        .all(...params) as { kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }[];
       for (const r of rows) {
-        found.set(digestKey(r.kind, r.digest), { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status });
+        found.set(digestKey(r.kind, r.digest), { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
       }
     }
     return found;
@@ -139,7 +140,8 @@ export class SqliteVault implements Vault {
     const now = new Date().toISOString();
     const s = this.stmts;
     this.db.transaction(() => {
-      for (const sub of batch.subjects) s.insertSubject.run(sub.subjectId, sub.keyId, sub.pseudonym, sub.status, now, now);
+      for (const sub of batch.subjects) s.insertSubject.run(sub.subjectId, sub.keyId, sub.pseudonym, sub.status, sub.adultSince, now, now);
+      for (const a of batch.adultSince) s.adultSince.run(a.date, now, a.subjectId, a.date);
       for (const b of batch.blindIndexes) s.insertBlind.run(b.kind, Buffer.from(b.digest), b.subjectId);
       for (const i of batch.identities) s.insertIdentity.run(i.subjectId, Buffer.from(i.digest), Buffer.from(i.entry), i.display, i.recordId, now);
       for (const seg of batch.segments) s.insertSegment.run(seg.segmentId, seg.objectKey, seg.records, seg.bytes, now);

@@ -11,6 +11,12 @@ export interface SubjectRow {
   keyId: string;
   pseudonym: string;
   status: SubjectStatus;
+  /**
+   * The earliest collection date (`YYYY-MM-DD`) at which a record showed the subject to be 14 or
+   * over. Not the birth date: a collection date says nothing more about the person than the
+   * record itself does, and ages only grow, so any later record may rely on it.
+   */
+  adultSince: string | null;
 }
 
 export interface BlindIndexRow {
@@ -70,6 +76,8 @@ export interface VaultBatch {
   records: RecordRow[];
   media: MediaRow[];
   segments: SegmentRow[];
+  /** Earliest dates the subject was shown 14 or over; only moves earlier. */
+  adultSince: { subjectId: string; date: string }[];
   /** Subjects whose own record withdrew consent. */
   withdrawn: string[];
   /** Object keys and key ids whose pending marks this commit clears. */

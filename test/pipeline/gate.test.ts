@@ -40,11 +40,18 @@ describe('gate', () => {
     ['a child with consent but no guardian named', { subject: { birthDate: '2011-06-01' }, consent: { guardianConsent: true } }, 'MINOR_NO_GUARDIAN_CONSENT subject.guardian'],
     ['a child with guardian consent and guardian', { subject: { birthDate: '2011-06-01', guardian: { name: '测试乙', relation: 'mother', phone: '13900000002' } }, consent: { guardianConsent: true } }, 'OK'],
     ['a child known only by the ID number', { subject: { birthDate: undefined, idNumber: id('2012-02-02') } }, 'MINOR_NO_GUARDIAN_CONSENT consent.guardianConsent'],
-    ['no age at all and no guardian', { subject: { birthDate: undefined } }, 'MINOR_NO_GUARDIAN_CONSENT consent.guardianConsent'],
     ['turning 14 on the collection day', { subject: { birthDate: '2008-01-05' } }, 'OK'],
     ['turning 14 the day after collection', { subject: { birthDate: '2008-01-06' } }, 'MINOR_NO_GUARDIAN_CONSENT consent.guardianConsent'],
   ])('%s', (_name, over, expected) => {
     expect(code(rec(over as Parameters<typeof rec>[0]))).toBe(expected);
+  });
+
+  it('lets a record that shows no age through only provisionally: the vault must know the subject as an adult', () => {
+    const r = rec({ subject: { birthDate: undefined } });
+    expect(r.ok && r.gated.needsKnownAdult).toBe(true);
+    const withGuardian = rec({ subject: { birthDate: undefined, guardian: { name: '测试乙', relation: 'father', phone: '13900000002' } }, consent: { guardianConsent: true } });
+    expect(withGuardian.ok && withGuardian.gated.needsKnownAdult).toBe(false);
+    expect(code(rec({ subject: { birthDate: undefined }, consent: { guardianConsent: true } }))).toBe('MINOR_NO_GUARDIAN_CONSENT subject.guardian');
   });
 
   it('normalises identifiers and derives quasi-identifiers from the ID number', () => {

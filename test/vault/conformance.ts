@@ -5,11 +5,11 @@ import type { SubjectRow, Vault, VaultBatch } from '../../src/vault/vault.js';
 import { digestKey } from '../../src/vault/vault.js';
 
 function subject(n: number): SubjectRow {
-  return { subjectId: `subj${n}xxxxxxxx`, keyId: `key${n}xxxxxxxxx`, pseudonym: `p_${n}yyyyyyyy`, status: 'active' };
+  return { subjectId: `subj${n}xxxxxxxx`, keyId: `key${n}xxxxxxxxx`, pseudonym: `p_${n}yyyyyyyy`, status: 'active', adultSince: '2022-01-05' };
 }
 
 function batch(partial: Partial<VaultBatch>): VaultBatch {
-  return { runId: 'run1', subjects: [], blindIndexes: [], identities: [], records: [], media: [], segments: [], withdrawn: [], clearPending: [], ...partial };
+  return { runId: 'run1', subjects: [], blindIndexes: [], identities: [], records: [], media: [], segments: [], adultSince: [], withdrawn: [], clearPending: [], ...partial };
 }
 
 function record(n: number, subjectId: string, project = 'proj') {

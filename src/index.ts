@@ -1,0 +1,52 @@
+/**
+ * Sunder: split collected records into a sealed identity vault and pseudonymised, scrubbed,
+ * encrypted business objects, stored apart.
+ */
+export { SunderError, isSunderError, type ErrorCode } from './errors.js';
+
+// Records, policy, outcomes
+export {
+  collectedRecordSchema, consentSchema, subjectSchema, guardianSchema, businessSchema, mediaRefSchema,
+  CONSENT_SCOPES, MEDIA_KINDS, SCOPE_OF_MEDIA,
+  type CollectedRecord, type CollectedRecordInput, type Subject, type Guardian, type Consent, type MediaRef, type ConsentScope, type MediaKind,
+} from './record/schema.js';
+export { policySchema, parsePolicy, loadPolicy, DEFAULT_POLICY, type Policy, type PolicyInput } from './record/policy.js';
+export { REJECT_CODES, type RejectCode, type Outcome, type StoredOutcome, type DuplicateOutcome, type RejectedOutcome } from './record/outcome.js';
+export { validateRecord } from './record/validate.js';
+
+// Ingest and export
+export { Ingestor, IngestRun, type IngestorOptions, type IngestRunOptions, type RunSummary } from './pipeline/ingest.js';
+export { ndjsonItems, csvItems, objectItems, fileItems, type SourceItem, type RecordSource } from './pipeline/sources.js';
+export { gateRecord, type GatedRecord } from './pipeline/gate.js';
+export { createMediaStep } from './pipeline/media-step.js';
+export type { MediaStep, StoredMedia } from './pipeline/batch.js';
+export { exportDataset, type ExportOptions, type ExportSummary } from './export/export.js';
+export { layoutOf, DEFAULT_DATA_DIR, type Layout } from './layout.js';
+
+// Detection and masking
+export { createScanner, type Scanner, type ScannerOptions, type ScanContext, type KnownMatcher } from './detect/index.js';
+export type { Finding, KnownValue, EntityKind, BuiltinKind } from './detect/types.js';
+export { applyOperators, applyOperator, displayMask, type OperatorConfig, type OperatorName } from './mask/index.js';
+
+// Media
+export { createMediaStripper, sniffFormat, type MediaStripper, type MediaStripperOptions, type StripResult, type MediaInfo, type MediaFormat } from './media/index.js';
+
+// Crypto and keys
+export { encryptObject, decryptObject, readHeader, type SealContext, type ExpectedContext, type Header } from './crypto/format.js';
+export { createEncryptStream, createDecryptStream } from './crypto/stream.js';
+export { X25519Sender, X25519Identity, sealTo, openSealed } from './crypto/recipient.js';
+export { createRoleKeys, loadRoleKeys, type Role, type IngestKeys, type ReaderKeys } from './crypto/keys.js';
+export { SubjectKeyring } from './crypto/subject-keys.js';
+export { blindIndex, pseudonymOf } from './crypto/hmac.js';
+
+// Identifiers
+export { normalizeCnId, normalizePhone, normalizeEmail, isValidCnId } from './id/normalize.js';
+export { parseCnId, type CnIdParts } from './id/cn-id.js';
+
+// Storage backends
+export type { Vault, VaultBatch, SubjectRow, ExportRow } from './vault/vault.js';
+export { SqliteVault } from './vault/sqlite.js';
+export type { KeyStore, SubjectKeyRow } from './keystore/keystore.js';
+export { SqliteKeyStore } from './keystore/sqlite.js';
+export type { ObjectStore } from './store/object-store.js';
+export { FsObjectStore } from './store/fs.js';
