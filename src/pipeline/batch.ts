@@ -104,6 +104,8 @@ interface Slot {
   digests: { kind: IdentifierKind; digest: Buffer }[];
   subject?: SubjectRow;
   blind: BlindIndexRow[];
+  /** True for the record that created its subject. */
+  createdSubject?: boolean;
   /** The collection date this record proves the subject 14 or over on, if it moves adultSince earlier. */
   adultSince?: string;
 }
@@ -247,6 +249,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
       row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
       deps.caches.publicKeys.set(key.keyId, key.publicKey);
+      slot.createdSubject = true;
     }
     if (g.age !== undefined && g.age >= policy.minorAge && (adultSince === null || g.collectedOn < adultSince)) {
       adult.set(row.subjectId, g.collectedOn);
@@ -376,7 +379,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
     for (const m of storedMedia.get(slot) ?? []) media.push({ objectId: m.id, recordId: g.record.recordId, kind: m.kind, format: m.format, bytes: m.bytes });
     blindIndexes.push(...slot.blind);
     usedSubjects.add(row.subjectId);
-    slot.outcome = { status: 'stored', index: slot.index, recordId: g.record.recordId, objectId, newSubject: created.has(row.subjectId), detections: counts };
+    slot.outcome = { status: 'stored', index: slot.index, recordId: g.record.recordId, objectId, newSubject: slot.createdSubject === true, detections: counts };
   }
 
   // 7. Keys, then the segment, then the commit point.
