@@ -51,7 +51,7 @@ for (const ch of PLATE_PROVINCES) {
 const SEP = new Uint8Array(65536);
 for (const ch of ' -.()（）\u3000\u00a0–—‐') SEP[ch.charCodeAt(0)] = 1;
 
-const HK_RE = /([A-Z]{1,2})(\d{6})(?:\(([0-9A])\)|（([0-9A])）|([0-9A]))(?![A-Za-z0-9])/y;
+const HK_RE = /([A-Za-z]{1,2})(\d{6})(?:[(\[]([0-9Aa])[)\]]|（([0-9Aa])）|([0-9Aa]))(?![A-Za-z0-9])/y;
 const TW_RE = /[A-Z][1289]\d{8}(?![A-Za-z0-9])/y;
 const IBAN_HEAD = /[A-Z]{2}\d{2}/y;
 const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
@@ -127,7 +127,7 @@ export class BuiltinScanner {
           break;
         }
         case C_COLON:
-          if (text.charCodeAt(i + 1) === 58 && !isHexOrColon(text.charCodeAt(i - 1))) {
+          if (text.charCodeAt(i + 1) === 58 && !isAsciiAlnum(text.charCodeAt(i - 1)) && text.charCodeAt(i - 1) !== 58) {
             const e = ipv6At(text, i);
             if (e > 0) {
               this.emit('IP', i, e, SCORE.structure);
@@ -185,18 +185,15 @@ export class BuiltinScanner {
     const cj = text.charCodeAt(j);
     if (!atStart) return j;
     if (digitValue(cj) >= 0 && cj < 128) {
-      const c0 = text.charCodeAt(i);
-      if (c0 >= 65 && c0 <= 90) {
-        const e = this.prefixed(text, i, j);
-        if (e > 0) return e;
-      }
+      const e = this.prefixed(text, i, j);
+      if (e > 0) return e;
       if (j - i <= 4 && isHexWord(text, i, j)) {
         const e = this.hex(text, i);
         if (e > 0) return e;
       }
       return j; // the digits are scanned as a numeric token of their own
     }
-    if (cj === 58 || cj === 45 || cj === 46) {
+    if (cj === 58 || cj === 45 || cj === 46 || cj === 32) {
       if (j - i <= 4 && isHexWord(text, i, j)) {
         const e = this.hex(text, i);
         if (e > 0) return e;
@@ -231,27 +228,30 @@ export class BuiltinScanner {
   /** Letter-prefixed identifiers at `i` (letters end at `j`). Returns the end, or -1. */
   private prefixed(text: string, i: number, j: number): number {
     const letters = j - i;
-    if (letters <= 2) {
+    const upper = text.charCodeAt(i) <= 90;
+    if (letters <= 2 && upper) {
       PASSPORT_RE.lastIndex = i;
       if (PASSPORT_RE.test(text)) {
         const e = PASSPORT_RE.lastIndex;
         this.emit('PASSPORT', i, e, SCORE.shaped);
         return e;
       }
+    }
+    if (letters <= 2) {
       HK_RE.lastIndex = i;
       const m = HK_RE.exec(text);
       if (m !== null && hkIdValid(m[1]!, m[2]!, (m[3] ?? m[4] ?? m[5])!)) {
         this.emit('HK_ID', i, HK_RE.lastIndex, SCORE.checksum);
         return HK_RE.lastIndex;
       }
-      if (letters === 1) {
+      if (letters === 1 && upper) {
         TW_RE.lastIndex = i;
         if (TW_RE.test(text) && twIdValid(text.slice(i, i + 10))) {
           this.emit('TW_ID', i, i + 10, SCORE.checksum);
           return i + 10;
         }
       }
-      if (letters === 2) {
+      if (letters === 2 && upper) {
         IBAN_HEAD.lastIndex = i;
         if (IBAN_HEAD.test(text)) {
           IBAN_BODY.lastIndex = i + 4;
@@ -279,10 +279,21 @@ export class BuiltinScanner {
 
   /** MAC or IPv6 starting at `i`. Returns the end, or -1. */
   private hex(text: string, i: number): number {
+    // Inside a longer colon form already rejected (`12345:db8::1`): not a fresh start.
+    const prev = text.charCodeAt(i - 1);
+    if (prev === 58 || prev === 46) return -1;
     HEXRUN.lastIndex = i;
     if (!HEXRUN.test(text)) return -1;
     const k = HEXRUN.lastIndex;
     const sep = text.charCodeAt(k);
+    if (sep === 58 && k - i === 2) {
+      // Pairs joined by colons: an EUI-64 MAC is also valid IPv6 syntax; call it a MAC.
+      const e = macAt(text, i);
+      if (e > 0) {
+        this.emit('MAC', i, e, SCORE.structure);
+        return e;
+      }
+    }
     if (sep === 58) {
       const e = ipv6At(text, i);
       if (e > 0) {
@@ -290,7 +301,7 @@ export class BuiltinScanner {
         return e;
       }
     }
-    if (((sep === 58 || sep === 45) && k - i >= 2) || (sep === 46 && k - i === 4)) {
+    if (((sep === 58 || sep === 45 || sep === 32) && k - i === 2) || (sep === 46 && k - i === 4)) {
       const e = macAt(text, i);
       if (e > 0) {
         this.emit('MAC', i, e, SCORE.structure);
@@ -308,7 +319,7 @@ export class BuiltinScanner {
       HEXRUN.test(text);
       const k = HEXRUN.lastIndex;
       const sep = text.charCodeAt(k);
-      if (sep === 58 || ((sep === 45 || sep === 46) && (k - i === 2 || k - i === 4))) {
+      if (sep === 58 || ((sep === 45 || sep === 46 || sep === 32) && (k - i === 2 || k - i === 4))) {
         const e = this.hex(text, i);
         if (e > 0) return e;
       }
@@ -395,13 +406,16 @@ export class BuiltinScanner {
     let d = GD[a]!;
     for (let k = a + 1; k <= b; k++) d += GD[k]!;
     const len = d.length;
-    if (len < 5) {
-      return false;
-    }
     const lead = a === 0;
-    const s = lead ? tokenStart : GS[a]!;
+    // Only a phone owns the '+' or '(' that opened the token: `(0755) 8888 6666`, `+86 ...`.
+    const sp = lead ? tokenStart : GS[a]!;
+    const s = GS[a]!;
     const e = GE[b]!;
     const plusHere = lead && plus;
+    if (b - a === 3 && !(lead && plus) && GSEP[a + 1] === 1 && GSEP[a + 2] === 1 && GSEP[a + 3] === 1) {
+      if (isIpv4Groups([GD[a]!, GD[a + 1]!, GD[a + 2]!, GD[a + 3]!])) return this.hit('IP', s, cidrEnd(text, e, 32), SCORE.structure);
+    }
+    if (len < 5) return false;
     const withX = b === g - 1 && xFlag;
     let probableAt = false;
 
@@ -415,11 +429,8 @@ export class BuiltinScanner {
       if (v === 'valid') return this.hit('CN_ID', s, e, SCORE.checksum);
       if (v === 'probable') probableAt = true;
     }
-    if (b - a === 3 && !plusHere && GSEP[a + 1] === 1 && GSEP[a + 2] === 1 && GSEP[a + 3] === 1) {
-      if (isIpv4Groups([GD[a]!, GD[a + 1]!, GD[a + 2]!, GD[a + 3]!])) return this.hit('IP', s, e, SCORE.structure);
-    }
     if (len >= 11 && len <= 15) {
-      if (mobileOffset(d, plusHere) >= 0) return this.hit('PHONE', s, e, SCORE.structure);
+      if (mobileOffset(d, plusHere) >= 0) return this.hit('PHONE', sp, e, SCORE.structure);
     }
     if (len >= 9 && len <= 18) {
       const lens = groupLens(a, b);
@@ -430,13 +441,13 @@ export class BuiltinScanner {
           const rl = lens.slice();
           rl[0] = rl[0]! - (plusHere ? 2 : 4);
           if (rl[0] === 0) rl.shift();
-          if (isLandline(rest.slice(2), rl, true, extOk)) return this.hit('PHONE', s, e, SCORE.landline);
+          if (isLandline(rest.slice(2), rl, true, extOk)) return this.hit('PHONE', sp, e, SCORE.landline);
         }
       } else if (isLandline(d, lens, false, extOk)) {
-        return this.hit('PHONE', s, e, SCORE.landline);
+        return this.hit('PHONE', sp, e, SCORE.landline);
       }
     }
-    if (plusHere && len >= 8 && len <= 15) return this.hit('PHONE', s, e, SCORE.landline); // E.164 elsewhere
+    if (plusHere && len >= 8 && len <= 15) return this.hit('PHONE', sp, e, SCORE.landline); // E.164 elsewhere
     // Cards are never glued to letters (tracking numbers are), and are grouped 4-4-4-4(-3) or 4-6-5.
     if (len >= 13 && len <= 19 && !this.glued && cardGrouping(a, b) && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
     if (probableAt && this.probable && len === 18) return this.hit('CN_ID_PROBABLE', s, e, SCORE.probable);
@@ -471,6 +482,15 @@ function startsHexForm(text: string, i: number): boolean {
 }
 
 /** Group lengths of a..b; a group after a separator other than '-' is never an extension. */
+/** Extends an address ending at `e` by a CIDR suffix `/nn` (nn <= max). */
+function cidrEnd(text: string, e: number, max: number): number {
+  if (text.charCodeAt(e) !== 47) return e;
+  let k = e + 1;
+  while (k < e + 4 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
+  if (k === e + 1 || isAsciiAlnum(text.charCodeAt(k))) return e;
+  return Number(text.slice(e + 1, k)) <= max ? k : e;
+}
+
 function groupLens(a: number, b: number): number[] {
   const lens: number[] = [];
   for (let k = a; k <= b; k++) lens.push(GD[k]!.length);

@@ -26,7 +26,7 @@ function issuerKnown(d: string): boolean {
     case 9:
       return d.startsWith('95') || d.startsWith('9'); // Chinese domestic debit (e.g. 95599)
     case 1:
-      return d.startsWith('1800'); // JCB legacy
+      return d.startsWith('1800') || d.length === 15; // JCB legacy; UATP/AirPlus 15 digits
     default:
       return false;
   }
