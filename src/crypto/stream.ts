@@ -23,7 +23,8 @@ function asBuffer(chunk: unknown): Buffer {
  * (bad key id, object id, chunk size) throw here, before any byte flows.
  */
 export function createEncryptStream(recipients: Recipient | readonly Recipient[], ctx: SealContext, options: EncryptOptions = {}): Transform {
-  const { prefix, keys } = sealHeader(recipients, ctx, options);
+  const { out, offset, keys } = sealHeader(recipients, ctx, options);
+  const prefix = out.subarray(0, offset);
   const cs = keys.chunkSize;
   const pending = Buffer.allocUnsafe(cs);
   let fill = 0;
