@@ -1,4 +1,5 @@
 import { hkdfSync, createHmac } from 'node:crypto';
+import type { Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
   COMMITMENT_BYTES, DEFAULT_CHUNK_SIZE, decryptObject, deriveObjectKeys, encryptObject, hkdfExpandSha256, readHeader, TAG_BYTES,
@@ -149,6 +150,40 @@ describe('argument errors', () => {
         expect(String((err as Error).message)).not.toMatch(/SECRET|OTHER|PLAINTEXT|k-01/);
       }
     }
+  });
+});
+
+/** Writes `input` in pieces and records every chunk the transform pushes ('data' in flowing mode). */
+async function pushes(t: Transform, input: Uint8Array, piece: number): Promise<{ out: Buffer; sizes: number[] }> {
+  const sizes: number[] = [];
+  const parts: Buffer[] = [];
+  t.on('data', (b: Buffer) => {
+    sizes.push(b.length);
+    parts.push(b);
+  });
+  const done = new Promise((resolve, reject) => {
+    t.on('end', resolve);
+    t.on('error', reject);
+  });
+  for (let at = 0; at < input.length; at += piece) t.write(input.subarray(at, at + piece));
+  t.end();
+  await done;
+  return { out: Buffer.concat(parts), sizes };
+}
+
+describe('streams hold at most one chunk', () => {
+  it('emits sealed chunks of at most chunk size + 16 and plaintext pieces of at most chunk size', async () => {
+    const cs = 1024;
+    const plain = rand(50 * cs + 3);
+    const c = ctx();
+    const enc = await pushes(createEncryptStream(recipient, c, { chunkSize: cs }), plain, 10 * cs + 5);
+    expect(enc.sizes[0]).toBe(readHeader(enc.out).payloadOffset);
+    expect(Math.max(...enc.sizes.slice(1))).toBe(cs + 16);
+    expect(enc.sizes).toHaveLength(1 + 51);
+    const dec = await pushes(createDecryptStream(identity, { context: c.context }), enc.out, 20 * cs);
+    expect(dec.out.equals(Buffer.from(plain))).toBe(true);
+    expect(Math.max(...dec.sizes)).toBe(cs);
+    expect(dec.sizes).toHaveLength(51);
   });
 });
 
