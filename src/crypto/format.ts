@@ -159,50 +159,71 @@ export function encodeHeader(chunkSize: number, objectId: Uint8Array, keyId: str
 }
 
 /**
- * Parses a header and its commitment from the start of `bytes`. Returns null when `bytes` ends
- * before the commitment does (a stream reader waits for more; a buffer reader reports
- * truncation). Throws FORMAT_HEADER / FORMAT_VERSION for a malformed or unknown header.
+ * Validates as much of a header as `bytes` holds, without copying anything. Returns 0 when the
+ * header and its commitment are complete, otherwise the total length needed before another
+ * look can get further (a stream reader waits until it has that many bytes, so feeding a header
+ * one byte at a time stays linear). Throws FORMAT_HEADER / FORMAT_VERSION as soon as the bytes
+ * present are enough to know the header is malformed or unknown.
  */
-export function parseHeader(bytes: Uint8Array): Header | null {
+export function headerNeeds(bytes: Uint8Array): number {
   const n = bytes.length;
   // Check what we have as early as we have it, so a non-Sunder stream fails at byte 4, not 64 KiB.
   for (let i = 0; i < 4 && i < n; i++) {
     if (bytes[i] !== MAGIC[i]) fail('FORMAT_HEADER', 'the magic bytes are not "SNDR": this is not a Sunder object');
   }
-  if (n < 7) return null;
+  if (n < 7) return 7;
   const version = bytes[4]!;
   if (version !== FORMAT_VERSION) fail('FORMAT_VERSION', `format version ${version} is not supported (this reader knows version ${FORMAT_VERSION}): written by a newer Sunder, or tampered with`);
   const suite = bytes[5]!;
   if (suite !== SUITE_V1) fail('FORMAT_VERSION', `cipher suite ${suite} is not supported (this reader knows suite ${SUITE_V1}): written by a newer Sunder, or tampered with`);
   const log = bytes[6]!;
   if (log < MIN_CHUNK_LOG2 || log > MAX_CHUNK_LOG2) fail('FORMAT_HEADER', `chunk size 2^${log} is out of range (2^${MIN_CHUNK_LOG2} to 2^${MAX_CHUNK_LOG2}): the header is malformed`);
-  let o = 7;
-  if (n < o + OBJECT_ID_BYTES + 1) return null;
-  const objectId = bytes.slice(o, o + OBJECT_ID_BYTES); o += OBJECT_ID_BYTES;
+  let o = 7 + OBJECT_ID_BYTES;
+  if (n < o + 1) return o + 1;
   const kidLen = bytes[o++]!;
   if (kidLen === 0) fail('FORMAT_HEADER', 'the key id is empty: the header is malformed');
-  if (n < o + kidLen + 1) return null;
-  const kid = bytes.subarray(o, o + kidLen); o += kidLen;
-  if (!isPrintableAscii(kid)) fail('FORMAT_HEADER', 'the key id is not printable ASCII: the header is malformed');
-  const keyId = Buffer.from(kid).toString('latin1');
+  if (n < o + kidLen + 1) return o + kidLen + 1;
+  if (!isPrintableAscii(bytes.subarray(o, o + kidLen))) fail('FORMAT_HEADER', 'the key id is not printable ASCII: the header is malformed');
+  o += kidLen;
   const count = bytes[o++]!;
   if (count < 1 || count > MAX_STANZAS) fail('FORMAT_HEADER', `expected 1-${MAX_STANZAS} recipient stanzas, got ${count}: the header is malformed`);
-  const stanzas: Stanza[] = [];
   for (let i = 0; i < count; i++) {
-    if (n < o + 3) return null;
-    const type = bytes[o]!;
+    if (n < o + 3) return o + 3;
     const len = (bytes[o + 1]! << 8) | bytes[o + 2]!;
     o += 3;
     if (len > MAX_STANZA_BODY_BYTES) fail('FORMAT_HEADER', `a stanza body is ${len} bytes, over the ${MAX_STANZA_BODY_BYTES}-byte limit: the header is malformed`);
-    if (n < o + len) return null;
+    o += len;
+    if (n < o) return o;
+  }
+  o += CONTEXT_TAG_BYTES + COMMITMENT_BYTES;
+  return n < o ? o : 0;
+}
+
+/**
+ * Parses a header and its commitment from the start of `bytes`. Returns null when `bytes` ends
+ * before the commitment does (a stream reader waits for more; a buffer reader reports
+ * truncation). Throws FORMAT_HEADER / FORMAT_VERSION for a malformed or unknown header.
+ */
+export function parseHeader(bytes: Uint8Array): Header | null {
+  if (headerNeeds(bytes) !== 0) return null;
+  // Layout already validated by headerNeeds: read it without re-checking.
+  let o = 7;
+  const objectId = bytes.slice(o, o + OBJECT_ID_BYTES); o += OBJECT_ID_BYTES;
+  const kidLen = bytes[o++]!;
+  const keyId = Buffer.from(bytes.buffer, bytes.byteOffset + o, kidLen).toString('latin1'); o += kidLen;
+  const count = bytes[o++]!;
+  const stanzas: Stanza[] = [];
+  for (let i = 0; i < count; i++) {
+    const type = bytes[o]!;
+    const len = (bytes[o + 1]! << 8) | bytes[o + 2]!;
+    o += 3;
     stanzas.push({ type, body: bytes.slice(o, o + len) });
     o += len;
   }
-  if (n < o + CONTEXT_TAG_BYTES + COMMITMENT_BYTES) return null;
   const contextTag = bytes.slice(o, o + CONTEXT_TAG_BYTES); o += CONTEXT_TAG_BYTES;
   const headerLength = o;
   const commitment = bytes.slice(o, o + COMMITMENT_BYTES);
-  return { version, suite, chunkSize: 2 ** log, objectId, keyId, stanzas, contextTag, headerLength, commitment, payloadOffset: o + COMMITMENT_BYTES };
+  return { version: bytes[4]!, suite: bytes[5]!, chunkSize: 2 ** bytes[6]!, objectId, keyId, stanzas, contextTag, headerLength, commitment, payloadOffset: o + COMMITMENT_BYTES };
 }
 
 /**

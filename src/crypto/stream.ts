@@ -10,7 +10,7 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { SunderError } from '../errors.js';
 import type { Identity, Recipient } from './recipient.js';
-import { openChunk, openHeader, parseHeader, sealChunk, sealHeader, TAG_BYTES, type EncryptOptions, type ExpectedContext, type PayloadKeys, type SealContext } from './format.js';
+import { headerNeeds, openChunk, openHeader, parseHeader, sealChunk, sealHeader, TAG_BYTES, type EncryptOptions, type ExpectedContext, type PayloadKeys, type SealContext } from './format.js';
 
 function asBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
@@ -79,21 +79,29 @@ export function createEncryptStream(recipients: Recipient | readonly Recipient[]
  * on the output (commit, publish) until the stream finishes without error.
  */
 export function createDecryptStream(identity: Identity, expected: ExpectedContext): Transform {
-  let headerBytes: Buffer | null = Buffer.alloc(0);
+  // Header bytes are collected as pieces and joined only once enough have arrived for the
+  // parser to get further (headerNeeds), so a header fed one byte at a time costs linear work.
+  let headerPieces: Buffer[] | null = [];
+  let headerLength = 0;
+  let need = 1;
   let keys: PayloadKeys | null = null;
   let sealed: Buffer = Buffer.alloc(0);
   let fill = 0;
   let index = 0;
 
   const takeHeader = (input: Buffer): Buffer | null => {
-    headerBytes = headerBytes!.length === 0 ? input : Buffer.concat([headerBytes!, input]);
-    const header = parseHeader(headerBytes);
-    if (header === null) return null;
-    keys = openHeader(identity, headerBytes, header, expected);
+    headerPieces!.push(input);
+    headerLength += input.length;
+    if (headerLength < need) return null;
+    const bytes = headerPieces!.length === 1 ? headerPieces![0]! : Buffer.concat(headerPieces!);
+    headerPieces = [bytes];
+    need = headerNeeds(bytes);
+    if (need !== 0) return null;
+    const header = parseHeader(bytes)!;
+    keys = openHeader(identity, bytes, header, expected);
     sealed = Buffer.allocUnsafe(keys.chunkSize + TAG_BYTES);
-    const rest = headerBytes.subarray(header.payloadOffset);
-    headerBytes = null;
-    return rest;
+    headerPieces = null;
+    return bytes.subarray(header.payloadOffset);
   };
 
   return new Transform({

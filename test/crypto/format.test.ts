@@ -2,7 +2,7 @@ import { hkdfSync, createHmac } from 'node:crypto';
 import type { Transform } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import {
-  COMMITMENT_BYTES, DEFAULT_CHUNK_SIZE, decryptObject, deriveObjectKeys, encryptObject, hkdfExpandSha256, readHeader, TAG_BYTES,
+  COMMITMENT_BYTES, DEFAULT_CHUNK_SIZE, decryptObject, deriveObjectKeys, encodeHeader, encryptObject, headerNeeds, hkdfExpandSha256, readHeader, TAG_BYTES,
   type SealContext,
 } from '../../src/crypto/format.js';
 import { X25519Identity, X25519Sender } from '../../src/crypto/recipient.js';
@@ -80,6 +80,29 @@ describe('readHeader', () => {
     expect(h.stanzas).toHaveLength(1);
     expect(Buffer.from(h.stanzas[0]!.body.subarray(0, 32))).toEqual(Buffer.from(sender.publicKey));
     expect(h.payloadOffset).toBe(h.headerLength + COMMITMENT_BYTES);
+  });
+
+  it('headerNeeds says how many bytes to wait for, never less than one more, and 0 when complete', () => {
+    const ct = encryptObject(recipient, ctx(), rand(10));
+    const { payloadOffset } = readHeader(ct);
+    const seen = new Set<number>();
+    for (let n = 0; n < payloadOffset; n++) {
+      const need = headerNeeds(ct.subarray(0, n));
+      expect(need).toBeGreaterThan(n);
+      expect(need).toBeLessThanOrEqual(payloadOffset);
+      seen.add(need);
+    }
+    expect(headerNeeds(ct.subarray(0, payloadOffset))).toBe(0);
+    // Waits jump field by field (magic+version+suite+size, key id, count, stanza, tags), not byte by byte.
+    expect(seen.size).toBeLessThan(10);
+  });
+
+  it('a maximal header (16 stanzas of 4096 bytes) streamed one byte at a time is parsed, then refused for want of a key', async () => {
+    const stanzas = Array.from({ length: 16 }, () => ({ type: 0x7f, body: rand(4096) }));
+    const { buf, length } = encodeHeader(64, rand(16), 'k-01', stanzas, rand(16), 32 + 16);
+    expect(length).toBeGreaterThan(65_000);
+    const t = createDecryptStream(identity, { context: 'x' });
+    expect(await codeOf(runThrough(t, buf, [1]))).toBe('KEYS_WRONG');
   });
 
   it('reports a cut header as FORMAT_TRUNCATED', () => {
