@@ -1,0 +1,177 @@
+import { createReadStream } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import PQueue from 'p-queue';
+import { remux } from './container.js';
+import { mediaError } from './fail.js';
+import { planFlac, verifyFlac } from './formats/flac.js';
+import { planJpeg, verifyJpeg } from './formats/jpeg.js';
+import { planMp3, verifyMp3 } from './formats/mp3.js';
+import { planPng, verifyPng } from './formats/png.js';
+import { planWav, verifyWav } from './formats/wav.js';
+import { planWebp, verifyWebp } from './formats/webp.js';
+import { id3v2Size, sniffVerdict, type SniffVerdict } from './sniff.js';
+import { coalesce, emitSegments, FileSource, segmentsLength, VirtualSource, type ByteSource } from './source.js';
+import { reencodeTiff } from './tiff.js';
+import { resolveTools, type ToolPaths } from './tools.js';
+import { MIME, type MediaFormat, type MediaInfo, type Plan } from './types.js';
+
+/** Options for {@link createMediaStripper}. */
+export interface MediaStripperOptions {
+  /**
+   * How many ffmpeg / sharp jobs run at once. In-process rewriters are I/O-bound and not queued.
+   * @default os.availableParallelism()
+   */
+  concurrency?: number;
+  /**
+   * Per-file limit for external tools (probe, remux, verify). A job past it is killed with SIGKILL
+   * and the strip fails with MEDIA_TIMEOUT.
+   * @default 300_000
+   */
+  timeoutMs?: number;
+  /**
+   * Re-parse every output and fail with MEDIA_VERIFY_FAILED unless only whitelisted structures
+   * remain; for containers, also check with ffprobe that exactly the kept streams, packet for
+   * packet, are there; for TIFF, that decoded pixels are identical.
+   * @default true
+   */
+  verify?: boolean;
+  /** @default '/usr/bin/ffmpeg' where present, else the binary shipped in `@ffmpeg-installer/ffmpeg` */
+  ffmpegPath?: string;
+  /** @default '/usr/bin/ffprobe' where present, else probing parses `ffmpeg -i` */
+  ffprobePath?: string;
+  /**
+   * Parent of the private (0700) folder that holds temp outputs of ffmpeg and sharp.
+   * @default os.tmpdir()
+   */
+  tempDir?: string;
+}
+
+/** A stripped file, ready to be hashed, encrypted and stored. */
+export interface StripResult {
+  info: MediaInfo;
+  /**
+   * The stripped bytes, streamed with bounded memory (one 1 MiB chunk at a time for in-process
+   * rewriters). Errors with a SunderError MEDIA_* if the input changes while it is read.
+   */
+  stream: Readable;
+  /** Releases the input handle and removes temp files. Idempotent; call it after the stream ends or on abort. */
+  dispose(): Promise<void>;
+}
+
+export interface MediaStripper {
+  /**
+   * Sniffs `inputPath` from its bytes, strips every metadata structure, verifies the result and
+   * returns it as a stream. Rejects with SunderError MEDIA_UNKNOWN_FORMAT, MEDIA_UNSUPPORTED,
+   * MEDIA_MALFORMED, MEDIA_TRUNCATED, MEDIA_VERIFY_FAILED, MEDIA_TOOL_FAILED, MEDIA_TIMEOUT or
+   * MEDIA_NOT_FOUND; messages never contain the file name or any value read from the file.
+   */
+  strip(inputPath: string): Promise<StripResult>;
+  /** Waits for queued jobs and removes the private temp folder. */
+  close(): Promise<void>;
+}
+
+type Rewriter = { plan: (s: ByteSource) => Promise<Plan>; verify: (s: ByteSource) => Promise<void> };
+const REWRITERS: Partial<Record<MediaFormat, Rewriter>> = {
+  jpeg: { plan: planJpeg, verify: verifyJpeg },
+  png: { plan: planPng, verify: verifyPng },
+  webp: { plan: planWebp, verify: verifyWebp },
+  wav: { plan: planWav, verify: verifyWav },
+  flac: { plan: planFlac, verify: verifyFlac },
+  mp3: { plan: planMp3, verify: verifyMp3 },
+};
+
+const KIND: Record<MediaFormat, MediaInfo['kind']> = {
+  jpeg: 'image', png: 'image', webp: 'image', tiff: 'image', wav: 'audio', flac: 'audio', mp3: 'audio', mp4: 'video', mov: 'video', m4a: 'audio', ogg: 'audio',
+};
+
+/** Sniffs an open file, reading past a leading ID3v2 tag when the head does not reach beyond it. */
+export async function sniffSource(src: FileSource): Promise<SniffVerdict> {
+  if (src.size === 0) throw mediaError('MEDIA_TRUNCATED', 'file is empty');
+  const head = Buffer.from(await src.read(0, Math.min(4096, src.size)));
+  const tag = id3v2Size(head);
+  if (tag > head.length - 16 && tag > 0 && tag < src.size) {
+    const after = Buffer.from(await src.read(tag, Math.min(4096, src.size - tag)));
+    const v = sniffVerdict(Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), after]));
+    return v;
+  }
+  return sniffVerdict(head);
+}
+
+export function createMediaStripper(options: MediaStripperOptions = {}): MediaStripper {
+  const concurrency = options.concurrency ?? availableParallelism();
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw mediaError('CONFIG_INVALID', 'expected `concurrency` to be an integer from 1 and up');
+  const timeoutMs = options.timeoutMs ?? 300_000;
+  if (!(timeoutMs > 0)) throw mediaError('CONFIG_INVALID', 'expected `timeoutMs` to be a positive number');
+  const verify = options.verify ?? true;
+  const queue = new PQueue({ concurrency });
+  let tools: ToolPaths | undefined;
+  let dirPromise: Promise<string> | undefined;
+  const privateDir = (): Promise<string> =>
+    (dirPromise ??= (async () => {
+      const d = await mkdtemp(join(options.tempDir ?? tmpdir(), 'sunder-media-'));
+      await chmod(d, 0o700);
+      return d;
+    })());
+  let closed = false;
+
+  async function strip(inputPath: string): Promise<StripResult> {
+    if (closed) throw mediaError('CONFIG_INVALID', 'stripper is closed');
+    const src = await FileSource.open(inputPath);
+    let handedOver = false;
+    try {
+      const verdict = await sniffSource(src);
+      if (verdict === undefined) throw mediaError('MEDIA_UNKNOWN_FORMAT', 'bytes match no allowlisted media format');
+      if ('refused' in verdict) throw mediaError('MEDIA_UNSUPPORTED', `${verdict.refused} is not supported`);
+      const format = verdict.format;
+      const rw = REWRITERS[format];
+      if (rw !== undefined) {
+        const plan = await rw.plan(src);
+        const segments = coalesce(plan.segments);
+        if (verify) await rw.verify(new VirtualSource(segments, src));
+        const { kind, ...rest } = plan.info;
+        const info: MediaInfo = { format, kind: kind ?? KIND[format], mime: MIME[format], ...stripUndefined(rest), bytes: segmentsLength(segments) };
+        const stream = Readable.from(emitSegments(segments, src), { objectMode: false, highWaterMark: 1 << 20 });
+        stream.once('close', () => void src.close());
+        handedOver = true;
+        return { info, stream, dispose: once(async () => { stream.destroy(); await src.close(); }) };
+      }
+      await src.close();
+      const dir = await privateDir();
+      tools ??= resolveTools(options);
+      const t = tools;
+      const job = format === 'tiff'
+        ? () => reencodeTiff(inputPath, dir, verify)
+        : () => remux({ input: inputPath, format, tempDir: dir, tools: t, timeoutMs, verify });
+      const res = (await queue.add(job))!;
+      const stream = createReadStream(res.path, { highWaterMark: 1 << 20 });
+      const dispose = once(async () => {
+        stream.destroy();
+        await rm(res.path, { force: true });
+      });
+      return { info: { format, mime: MIME[format], ...stripUndefined(res.info) } as MediaInfo, stream, dispose };
+    } finally {
+      if (!handedOver) await src.close();
+    }
+  }
+
+  return {
+    strip,
+    async close() {
+      closed = true;
+      await queue.onIdle();
+      if (dirPromise) await rm(await dirPromise, { recursive: true, force: true });
+    },
+  };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}
+
+function stripUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}
