@@ -5,23 +5,63 @@
  * validators (MOD 11-2, Luhn, mod 97, HK/TW check characters, calendar) decide. Nothing runs a
  * regex over the whole text, and no kind has its own sweep.
  */
-import { CLASS, C_AT, C_COLON, C_CUE, C_DIGIT, C_LOWER, C_OPEN, C_PLUS, C_UPPER, digitValue, isAsciiAlnum, isAsciiLetter, markCue } from './chars.js';
-import { SCORE, type Candidate } from './candidates.js';
+import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiLetter as isAsciiLetter_, markCue as markCue_ } from './chars.js';
+import { SCORE as SCORE_, type Candidate } from './candidates.js';
 import type { EntityKind } from './types.js';
-import { classifyCnId } from './recognizers/cn-id.js';
-import { isLandline, mobileOffset } from './recognizers/phone.js';
-import { isBankCard } from './recognizers/bank-card.js';
-import { isIpv4Groups } from './recognizers/ipv4.js';
-import { ibanLength } from './recognizers/iban.js';
-import { hkIdValid, twIdValid } from './recognizers/hk-tw-id.js';
-import { PASSPORT_RE, TW_PERMIT_CUES } from './recognizers/passport.js';
-import { emailAt } from './recognizers/email.js';
-import { NAME_CUES_ZH, QQ_CUES, WECHAT_CUES_ZH } from './recognizers/cues.js';
-import { nameAt, skipCueSeparators } from './recognizers/name.js';
-import { addressAround, isHouseNumber } from './recognizers/address.js';
-import { PLATE_PROVINCES, plateAt } from './recognizers/plate.js';
-import { ipv6At, macAt } from './recognizers/net.js';
-import { wechatAt } from './recognizers/wechat.js';
+import { classifyCnId as classifyCnId_ } from './recognizers/cn-id.js';
+import { isLandline as isLandline_, mobileOffset as mobileOffset_ } from './recognizers/phone.js';
+import { isBankCard as isBankCard_ } from './recognizers/bank-card.js';
+import { isIpv4Groups as isIpv4Groups_ } from './recognizers/ipv4.js';
+import { ibanLength as ibanLength_, isIbanCountry as isIbanCountry_ } from './recognizers/iban.js';
+import { hkIdValid as hkIdValid_, twIdValid as twIdValid_ } from './recognizers/hk-tw-id.js';
+import { PASSPORT_RE as PASSPORT_RE_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
+import { emailAt as emailAt_ } from './recognizers/email.js';
+import { NAME_CUES_ZH as NAME_CUES_ZH_, WECHAT_CUES_ZH as WECHAT_CUES_ZH_ } from './recognizers/cues.js';
+import { nameAt as nameAt_, skipCueSeparators as skipCueSeparators_ } from './recognizers/name.js';
+import { addressAround as addressAround_, isHouseNumber as isHouseNumber_ } from './recognizers/address.js';
+import { PLATE_PROVINCES as PLATE_PROVINCES_, plateAt as plateAt_ } from './recognizers/plate.js';
+import { ipv6At as ipv6At_, macAt as macAt_ } from './recognizers/net.js';
+import { wechatAt as wechatAt_ } from './recognizers/wechat.js';
+
+// Module-local copies of imported bindings: under tsx an imported binding is a getter call on
+// every access, which the hot loop cannot afford (measured: a sixth of scan time).
+const CLASS = CLASS_;
+const C_AT = C_AT_;
+const C_COLON = C_COLON_;
+const C_CUE = C_CUE_;
+const C_DIGIT = C_DIGIT_;
+const C_LOWER = C_LOWER_;
+const C_OPEN = C_OPEN_;
+const C_PLUS = C_PLUS_;
+const C_UPPER = C_UPPER_;
+const digitValue = digitValue_;
+const isAsciiAlnum = isAsciiAlnum_;
+const isAsciiLetter = isAsciiLetter_;
+const markCue = markCue_;
+const SCORE = SCORE_;
+const classifyCnId = classifyCnId_;
+const isLandline = isLandline_;
+const mobileOffset = mobileOffset_;
+const isBankCard = isBankCard_;
+const isIpv4Groups = isIpv4Groups_;
+const ibanLength = ibanLength_;
+const isIbanCountry = isIbanCountry_;
+const hkIdValid = hkIdValid_;
+const twIdValid = twIdValid_;
+const PASSPORT_RE = PASSPORT_RE_;
+const TW_PERMIT_CUES = TW_PERMIT_CUES_;
+const emailAt = emailAt_;
+const NAME_CUES_ZH = NAME_CUES_ZH_;
+const WECHAT_CUES_ZH = WECHAT_CUES_ZH_;
+const nameAt = nameAt_;
+const skipCueSeparators = skipCueSeparators_;
+const addressAround = addressAround_;
+const isHouseNumber = isHouseNumber_;
+const PLATE_PROVINCES = PLATE_PROVINCES_;
+const plateAt = plateAt_;
+const ipv6At = ipv6At_;
+const macAt = macAt_;
+const wechatAt = wechatAt_;
 
 /** Settings the built-in pass needs; derived once from ScannerOptions. */
 export interface BuiltinConfig {
@@ -57,9 +97,28 @@ const IBAN_HEAD = /[A-Z]{2}\d{2}/y;
 const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
 const HEXRUN = /[0-9A-Fa-f]{1,4}/y;
 
-/** Looks back up to `span` characters before `at` for any of `cues` (case-insensitive ASCII). */
+/** `qq`, `QQ`, `ＱＱ` or 扣扣 within 8 characters before `at`, checked without allocating. */
+function qqBefore(text: string, at: number): boolean {
+  for (let k = at - 1; k >= 1 && k >= at - 8; k--) {
+    const c = text.charCodeAt(k);
+    const p = text.charCodeAt(k - 1);
+    if (((c | 0x20) === 113 && (p | 0x20) === 113) || ((c === 0xff31 || c === 0xff51) && (p === 0xff31 || p === 0xff51)) || (c === 0x6263 && p === 0x6263)) return true;
+  }
+  return false;
+}
+
+/** A Taiwan compatriot permit cue within `span` characters before `at` (its last character is 证 or 'P'). */
 function cueBefore(text: string, at: number, cues: readonly string[], span: number): boolean {
-  const w = text.slice(Math.max(0, at - span), at).toLowerCase();
+  let seen = false;
+  for (let k = at - 1; k >= 0 && k >= at - span; k--) {
+    const c = text.charCodeAt(k);
+    if (c === 0x8bc1 || c === 80) {
+      seen = true;
+      break;
+    }
+  }
+  if (!seen) return false;
+  const w = text.slice(Math.max(0, at - span), at);
   for (const c of cues) if (w.includes(c)) return true;
   return false;
 }
@@ -71,6 +130,8 @@ const GD: string[] = [];
 const GSEP = new Uint8Array(64); // 1 when the separator before group k is exactly '.'
 const GSEPC = new Uint16Array(64); // first separator character before group k
 const MAX_GROUPS = 24;
+const CUM = new Int32Array(66);
+const EMPTY: number[] = [];
 
 export class BuiltinScanner {
   private readonly off: ReadonlySet<EntityKind>;
@@ -187,20 +248,23 @@ export class BuiltinScanner {
     if (digitValue(cj) >= 0 && cj < 128) {
       const e = this.prefixed(text, i, j);
       if (e > 0) return e;
-      if (j - i <= 4 && isHexWord(text, i, j)) {
+      if (j - i <= 4 && isHexWord(text, i, j) && mayStartHexForm(text, i, hexRunEnd(text, i))) {
         const e = this.hex(text, i);
         if (e > 0) return e;
       }
       return j; // the digits are scanned as a numeric token of their own
     }
     if (cj === 58 || cj === 45 || cj === 46 || cj === 32) {
-      if (j - i <= 4 && isHexWord(text, i, j)) {
+      if (j - i <= 4 && isHexWord(text, i, j) && mayStartHexForm(text, i, j)) {
         const e = this.hex(text, i);
         if (e > 0) return e;
       }
     }
     const len = j - i;
-    if (len === 4 || len === 2 || len === 6 || len === 2) this.latinCue(text, i, j);
+    if (len === 4 || len === 2 || len === 6) {
+      const f = text.charCodeAt(i) | 0x20;
+      if (f === 110 || f === 119 || f === 118) this.latinCue(text, i, j); // n(ame), w(echat|x), v(x)
+    }
     return j;
   }
 
@@ -253,7 +317,7 @@ export class BuiltinScanner {
       }
       if (letters === 2 && upper) {
         IBAN_HEAD.lastIndex = i;
-        if (IBAN_HEAD.test(text)) {
+        if (IBAN_HEAD.test(text) && isIbanCountry(text.slice(i, i + 2))) {
           IBAN_BODY.lastIndex = i + 4;
           if (IBAN_BODY.test(text)) {
             const raw = text.slice(i, IBAN_BODY.lastIndex);
@@ -282,9 +346,8 @@ export class BuiltinScanner {
     // Inside a longer colon form already rejected (`12345:db8::1`): not a fresh start.
     const prev = text.charCodeAt(i - 1);
     if (prev === 58 || prev === 46) return -1;
-    HEXRUN.lastIndex = i;
-    if (!HEXRUN.test(text)) return -1;
-    const k = HEXRUN.lastIndex;
+    const k = hexRunEnd(text, i);
+    if (k === i) return -1;
     const sep = text.charCodeAt(k);
     if (sep === 58 && k - i === 2) {
       // Pairs joined by colons: an EUI-64 MAC is also valid IPv6 syntax; call it a MAC.
@@ -314,12 +377,10 @@ export class BuiltinScanner {
   /** A digit at `i`. Returns the next position to scan. */
   private digits(text: string, i: number): number {
     if (!isAsciiAlnum(text.charCodeAt(i - 1))) {
-      // Hex-led forms first: 2001:db8::1, 00:1a:2b:3c:4d:5e.
-      HEXRUN.lastIndex = i;
-      HEXRUN.test(text);
-      const k = HEXRUN.lastIndex;
-      const sep = text.charCodeAt(k);
-      if (sep === 58 || ((sep === 45 || sep === 46 || sep === 32) && (k - i === 2 || k - i === 4))) {
+      // Hex-led forms first (2001:db8::1, 00:1a:2b:3c:4d:5e), with char-code pre-checks so
+      // times and dates (12:30:45, 2024-03-15) cost no regex.
+      const k = hexRunEnd(text, i);
+      if (mayStartHexForm(text, i, k)) {
         const e = this.hex(text, i);
         if (e > 0) return e;
       }
@@ -381,10 +442,15 @@ export class BuiltinScanner {
     const xc = text.charCodeAt(tokenEnd);
     const xFlag = (xc === 88 || xc === 120 || xc === 0xff38 || xc === 0xff58) && !isAsciiAlnum(text.charCodeAt(tokenEnd + 1));
 
+    // Cumulative digit counts: ranges longer than any identifier are skipped without building strings.
+    CUM[0] = 0;
+    for (let k = 0; k < g; k++) CUM[k + 1] = CUM[k]! + (GE[k]! - GS[k]!);
     let a = 0;
     while (a < g) {
       let matched = -1;
       for (let b = g - 1; b >= a; b--) {
+        const len = CUM[b + 1]! - CUM[a]!;
+        if (len > 19 || (len < 5 && b - a !== 3)) continue;
         if (this.classify(text, start, a, b, g, plus, xFlag)) {
           matched = b;
           break;
@@ -433,9 +499,12 @@ export class BuiltinScanner {
       if (mobileOffset(d, plusHere) >= 0) return this.hit('PHONE', sp, e, SCORE.structure);
     }
     if (len >= 9 && len <= 18) {
-      const lens = groupLens(a, b);
+      const c0 = d.charCodeAt(0);
+      const lens = plusHere || c0 === 48 || c0 === 56 ? groupLens(a, b) : EMPTY;
       const extOk = GSEPC[b] === 45; // an extension follows a hyphen: 010-62660053-123
-      if (plusHere || d.startsWith('0086')) {
+      if (lens === EMPTY) {
+        // no landline: neither +, 0 (trunk prefix) nor 86
+      } else if (plusHere || d.startsWith('0086')) {
         const rest = plusHere ? d : d.slice(4);
         if (rest.startsWith('86') && rest.length >= 11) {
           const rl = lens.slice();
@@ -451,7 +520,7 @@ export class BuiltinScanner {
     // Cards are never glued to letters (tracking numbers are), and are grouped 4-4-4-4(-3) or 4-6-5.
     if (len >= 13 && len <= 19 && !this.glued && cardGrouping(a, b) && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
     if (probableAt && this.probable && len === 18) return this.hit('CN_ID_PROBABLE', s, e, SCORE.probable);
-    if (a === b && len <= 11 && d.charCodeAt(0) !== 48 && cueBefore(text, s, QQ_CUES, 8)) return this.hit('QQ', s, e, SCORE.cued);
+    if (a === b && len <= 11 && d.charCodeAt(0) !== 48 && qqBefore(text, s)) return this.hit('QQ', s, e, SCORE.cued);
     if (a === b && (len === 8 || len === 10) && cueBefore(text, s, TW_PERMIT_CUES, 14)) return this.hit('PASSPORT', s, e, SCORE.cued);
     return false;
   }
@@ -501,6 +570,48 @@ function foldDigits(text: string, s: number, e: number): string {
   let out = '';
   for (let k = s; k < e; k++) out += String.fromCharCode(48 + digitValue(text.charCodeAt(k)));
   return out;
+}
+
+function isHexChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102);
+}
+
+/** End of the run of up to 4 hex characters at `i`. */
+function hexRunEnd(text: string, i: number): number {
+  let k = i;
+  while (k < i + 4 && isHexChar(text.charCodeAt(k))) k++;
+  return k;
+}
+
+/**
+ * Whether the hex run [i, k) can begin an IPv6 or MAC address: `h:h` / `h::` for IPv6, a pair
+ * then a separator then a pair then the same separator for MAC, `hhhh.hhhh` for Cisco MACs.
+ */
+function mayStartHexForm(text: string, i: number, k: number): boolean {
+  const sep = text.charCodeAt(k);
+  const n1 = text.charCodeAt(k + 1);
+  if (sep === 58) {
+    if (n1 === 58) return true;
+    if (!isHexChar(n1)) return false;
+    // h:h... needs a second colon within the next group (times like 12:30 have one).
+    const k2 = hexRunEnd(text, k + 1);
+    return text.charCodeAt(k2) === 58 && (k - i === 2 ? true : isHexChar(text.charCodeAt(k2 + 1)) || text.charCodeAt(k2 + 1) === 58) && !isTimeLike(text, i, k, k2);
+  }
+  if (k - i === 2 && (sep === 45 || sep === 32)) return isHexChar(n1) && isHexChar(text.charCodeAt(k + 2)) && text.charCodeAt(k + 3) === sep;
+  if (k - i === 4 && sep === 46) return hexRunEnd(text, k + 1) === k + 5 && text.charCodeAt(k + 5) === 46;
+  return false;
+}
+
+/** hh:mm:ss with decimal fields of two digits is a time, never an address. */
+function isTimeLike(text: string, i: number, k: number, k2: number): boolean {
+  if (k - i !== 2 || k2 - k !== 3) return false;
+  for (let q = i; q < k2; q++) {
+    const c = text.charCodeAt(q);
+    if (c !== 58 && (c < 48 || c > 57)) return false;
+  }
+  const k3 = hexRunEnd(text, k2 + 1);
+  // A third colon (12:30:45:...) may still be a MAC or IPv6: let the full check decide.
+  return k3 - k2 === 3 && text.charCodeAt(k3) !== 58;
 }
 
 function isHexOrColon(c: number): boolean {

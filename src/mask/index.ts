@@ -4,10 +4,20 @@
  */
 import { createHmac } from 'node:crypto';
 import type { EntityKind, Finding } from '../detect/types.js';
-import { SunderError } from '../errors.js';
-import { normalizeCnId, normalizeEmail, normalizeName, normalizePhone, toHalfWidth } from '../id/normalize.js';
-import { displayMask } from './display.js';
-import { generalise } from './generalise.js';
+import { SunderError as SunderError_ } from '../errors.js';
+import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizeName as normalizeName_, normalizePhone as normalizePhone_, toHalfWidth as toHalfWidth_ } from '../id/normalize.js';
+import { displayMask as displayMask_ } from './display.js';
+import { generalise as generalise_ } from './generalise.js';
+
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const SunderError = SunderError_;
+const normalizeCnId = normalizeCnId_;
+const normalizeEmail = normalizeEmail_;
+const normalizeName = normalizeName_;
+const normalizePhone = normalizePhone_;
+const toHalfWidth = toHalfWidth_;
+const displayMask = displayMask_;
+const generalise = generalise_;
 
 export { displayMask } from './display.js';
 export { generalise } from './generalise.js';

@@ -3,7 +3,10 @@
  * rule is what keeps Luhn-passing order numbers (one in ten random numbers passes Luhn) intact:
  * timestamp-based order numbers start with 1 or 20, which no scheme issues.
  */
-import { luhnValid } from './checksums.js';
+import { luhnValid as luhnValid_ } from './checksums.js';
+
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const luhnValid = luhnValid_;
 
 function issuerKnown(d: string): boolean {
   const c0 = d.charCodeAt(0) - 48;

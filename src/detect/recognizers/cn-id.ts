@@ -3,13 +3,24 @@
  * checksum, the province table and the calendar check; adds the rule that the birth date may
  * not lie after the document's date.
  */
-import { PROVINCES, cnIdCheckChar, parseCompactDate } from '../../id/cn-id.js';
+import { PROVINCES as PROVINCES_, cnIdCheckChar as cnIdCheckChar_ } from '../../id/cn-id.js';
+
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const PROVINCES = PROVINCES_;
+const cnIdCheckChar = cnIdCheckChar_;
 
 export type CnIdVerdict = 'valid' | 'probable' | undefined;
 
-/** Birth date `YYYYMMDD` is real and not after `docDate` (also `YYYYMMDD`). */
-function birthOk(yyyymmdd: string, docDate: string): boolean {
-  return yyyymmdd <= docDate && parseCompactDate(yyyymmdd) !== undefined;
+const MONTH_DAYS = [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Birth date `YYYYMMDD` is real (from 1850) and not after `docDate` (also `YYYYMMDD`). Arithmetic, no Date: it runs per 18-digit token. */
+function birthOk(s: string, from: number, docDate: string): boolean {
+  const y = (s.charCodeAt(from) - 48) * 1000 + (s.charCodeAt(from + 1) - 48) * 100 + (s.charCodeAt(from + 2) - 48) * 10 + (s.charCodeAt(from + 3) - 48);
+  const m = (s.charCodeAt(from + 4) - 48) * 10 + (s.charCodeAt(from + 5) - 48);
+  const d = (s.charCodeAt(from + 6) - 48) * 10 + (s.charCodeAt(from + 7) - 48);
+  if (y < 1850 || m < 1 || m > 12 || d < 1 || d > MONTH_DAYS[m]!) return false;
+  if (m === 2 && d === 29 && !((y % 4 === 0 && y % 100 !== 0) || y % 400 === 0)) return false;
+  return s.slice(from, from + 8) <= docDate;
 }
 
 /**
@@ -20,13 +31,13 @@ function birthOk(yyyymmdd: string, docDate: string): boolean {
 export function classifyCnId(s: string, docDate: string): CnIdVerdict {
   if (s.length === 18) {
     if (PROVINCES[s.slice(0, 2)] === undefined) return undefined;
-    if (!birthOk(s.slice(6, 14), docDate)) return undefined;
+    if (!birthOk(s, 6, docDate)) return undefined;
     return cnIdCheckChar(s.slice(0, 17)) === s[17] ? 'valid' : 'probable';
   }
   if (s.length === 15) {
     // Legacy numbers have no check character; province and a 19YYMMDD date must hold.
     if (PROVINCES[s.slice(0, 2)] === undefined) return undefined;
-    return birthOk('19' + s.slice(6, 12), docDate) ? 'valid' : undefined;
+    return birthOk('19' + s.slice(6, 12), 0, docDate) ? 'valid' : undefined;
   }
   return undefined;
 }

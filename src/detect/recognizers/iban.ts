@@ -1,5 +1,8 @@
 /** IBAN (ISO 13616): country letters, two check digits, BBAN; mod 97 = 1. */
-import { ibanMod97Valid } from './checksums.js';
+import { ibanMod97Valid as ibanMod97Valid_ } from './checksums.js';
+
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const ibanMod97Valid = ibanMod97Valid_;
 
 /**
  * IBAN lengths by country (SWIFT IBAN registry). Only these countries count: with 97 possible
@@ -23,4 +26,8 @@ const LENGTHS: Readonly<Record<string, number>> = {
 export function ibanLength(compact: string): number {
   const known = LENGTHS[compact.slice(0, 2)];
   return known !== undefined && compact.length >= known && ibanMod97Valid(compact.slice(0, known)) ? known : 0;
+}
+
+export function isIbanCountry(cc: string): boolean {
+  return LENGTHS[cc] !== undefined;
 }

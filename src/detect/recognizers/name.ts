@@ -1,6 +1,12 @@
 /** Personal names after a cue: Chinese (2-4 Han characters) or Latin (1-3 capitalised words). */
-import { isHan } from '../chars.js';
-import { NAME_STOP, NAME_TITLES } from './cues.js';
+import { isHan as isHan_ } from '../chars.js';
+import { NAME_STOP as NAME_STOP_, NAME_TITLES as NAME_TITLES_ } from './cues.js';
+
+// Module-local copies of imported bindings: under tsx an imported binding is a getter call on
+// every access, which the hot loop cannot afford (measured: a sixth of scan time).
+const isHan = isHan_;
+const NAME_STOP = NAME_STOP_;
+const NAME_TITLES = NAME_TITLES_;
 
 const COMPOUND_SURNAMES = new Set(['欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '慕容', '令狐', '夏侯', '尉迟', '长孙', '宇文', '公孙', '轩辕', '端木', '独孤']);
 const SEP = /[\s:：是为]*/y;
