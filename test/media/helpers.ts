@@ -1,0 +1,37 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import sharp from 'sharp';
+import type { StripResult } from '../../src/media/index.js';
+
+export const FFMPEG = '/usr/bin/ffmpeg';
+export const hasExiftool = spawnSync('exiftool', ['-ver']).status === 0;
+export const hasDebianFfmpeg = existsSync(FFMPEG) && existsSync('/usr/bin/ffprobe');
+
+export async function collect(r: StripResult): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of r.stream) parts.push(c as Buffer);
+  await r.dispose();
+  return Buffer.concat(parts);
+}
+
+/** Decoded pixels at the stored depth, orientation not applied. */
+export async function pixels(path: string | Buffer): Promise<string> {
+  const m = await sharp(path).metadata();
+  const wide = m.depth === 'ushort';
+  const { data, info } = await sharp(path).raw({ depth: wide ? 'ushort' : 'uchar' }).toBuffer({ resolveWithObject: true });
+  return createHash('sha256').update(`${info.width}x${info.height}x${info.channels}`).update(data).digest('hex');
+}
+
+/**
+ * Per-stream hashes of decoded (or, with copy, compressed) real audio/video streams. skip_manual
+ * turns off gapless trimming: ffmpeg trusts an MP3's LAME padding only when the file size matches
+ * the Xing header, which a stripped file does and a tagged input does not.
+ */
+export function streamHashes(path: string, copy: boolean): string {
+  return execFileSync(FFMPEG, ['-v', 'error', '-nostdin', ...(copy ? [] : ['-flags2', '+skip_manual']), '-i', path, '-map', '0:V?', '-map', '0:a?', ...(copy ? ['-c', 'copy'] : []), '-f', 'streamhash', '-hash', 'sha256', '-'], { encoding: 'utf8' });
+}
+
+export function exiftool(path: string): string {
+  return execFileSync('exiftool', ['-ee', '-a', '-u', '-G1', '-s', path], { encoding: 'utf8' });
+}
