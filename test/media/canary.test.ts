@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCanaryCorpus, type Canary } from '../../fixtures/media/canary.js';
 import { createMediaStripper, type MediaInfo } from '../../src/media/index.js';
-import { collect, exiftool, hasDebianFfmpeg, hasExiftool, pixels, streamHashes } from './helpers.js';
+import { collect, decodedHash, exiftool, hasDebianFfmpeg, hasExiftool, pixels, streamHashes } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'sunder-canary-'));
 const stripper = createMediaStripper({ concurrency: 2 });
@@ -29,7 +29,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stripper.close();
-  rmSync(dir, { recursive: true, force: true });
+  if (process.env.SUNDER_KEEP_CANARY === undefined) rmSync(dir, { recursive: true, force: true });
+  else console.log('canary dir kept:', dir);
 });
 
 describe.skipIf(!hasDebianFfmpeg)('canary corpus', () => {
@@ -68,13 +69,17 @@ describe.skipIf(!hasDebianFfmpeg)('canary corpus', () => {
         expect(await pixels(out)).toBe(await pixels(c.path));
       } else {
         // decoded streams and, for stream copies, the compressed packets themselves
-        expect(streamHashes(out, false)).toBe(streamHashes(c.path, false));
-        expect(streamHashes(out, true)).toBe(streamHashes(c.path, true));
+        expect(decodedHash(out)).toBe(decodedHash(c.path));
+        // Packets are the codec frames themselves only where the demuxer does not fold container
+        // chunks into them (APNG and FLAC packets carry the very chunks that were dropped).
+        if (info.format !== 'png' && info.format !== 'flac') expect(streamHashes(out, true)).toBe(streamHashes(c.path, true));
       }
     });
 
-    it.skipIf(!hasExiftool)('passes the exiftool -ee oracle (no marker, no identifying group)', () => {
+    it.skipIf(!hasExiftool)('passes the exiftool -ee oracle (no marker, no identifying group)', (ctx) => {
       const { c, out } = get();
+      // exiftool 12 cannot read BW64 at all, so it is no oracle there (the rewriter's own re-parse still runs).
+      if (name === 'canary-bw64.wav') ctx.skip('exiftool does not read BW64');
       const report = exiftool(out);
       for (const m of c.markers) expect(report.includes(m), m).toBe(false);
       // the oracle must see these in the input, or it proves nothing

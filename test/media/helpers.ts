@@ -35,3 +35,15 @@ export function streamHashes(path: string, copy: boolean): string {
 export function exiftool(path: string): string {
   return execFileSync('exiftool', ['-ee', '-a', '-u', '-G1', '-s', path], { encoding: 'utf8' });
 }
+
+/** sha256 of every decoded real video and audio frame, raw, hashed here rather than by ffmpeg. */
+export function decodedHash(path: string): string {
+  const h = createHash('sha256');
+  for (const [sel, fmt] of [['0:V', 'rawvideo'], ['0:a', 'f32le']] as const) {
+    const present = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-select_streams', sel.slice(2), '-show_entries', 'stream=index', '-of', 'csv=p=0', path], { encoding: 'utf8' }).trim();
+    if (present === '') continue;
+    const out = execFileSync(FFMPEG, ['-v', 'error', '-nostdin', '-flags2', '+skip_manual', '-i', path, '-map', `${sel}?`, '-f', fmt, '-'], { maxBuffer: 1 << 30 });
+    h.update(`${sel}:${out.length}:`).update(out);
+  }
+  return h.digest('hex');
+}
