@@ -5,7 +5,8 @@
  */
 import { Command, Option } from 'commander';
 import { createRoleKeys, roleKeysExist } from '../crypto/keys.js';
-import { isSunderError } from '../errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { isSunderError, SunderError } from '../errors.js';
 import { exportDataset } from '../export/export.js';
 import { layoutOf } from '../layout.js';
 import { Ingestor, type RunSummary } from '../pipeline/ingest.js';
@@ -53,6 +54,10 @@ program
   .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder)')
   .option('--json', 'print one JSON summary as the last line of stdout')
   .action(async (files: string[], opts: { policy?: string; mediaRoot?: string; json?: boolean }) => {
+    // Before anything is created (keys, a data directory): a typo in a path changes nothing.
+    for (const file of files) {
+      if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
+    }
     const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
     const ingestor = await Ingestor.open({
       ...layoutOpts(),

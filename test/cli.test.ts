@@ -1,0 +1,86 @@
+/** The `sunder` command as a person runs it: exit codes, one-line errors, the JSON summary. */
+import { execFile } from 'node:child_process';
+import { cpSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { SAMPLE_NDJSON } from './helpers/sample.js';
+import { tempDir } from './helpers/tmp.js';
+
+const CLI = join(import.meta.dirname, '../dist/cli/main.js');
+const run = async (args: string[], input?: string) => {
+  const p = promisify(execFile)(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+  if (input !== undefined) {
+    p.child.stdin!.end(input);
+  }
+  try {
+    const { stdout, stderr } = await p;
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+};
+
+describe('sunder CLI', () => {
+  it('ingests with --json: the last stdout line is the summary, exit 0 despite rejections', async () => {
+    const data = tempDir();
+    const r = await run(['--data', data, 'ingest', SAMPLE_NDJSON, '--json']);
+    expect(r.code).toBe(0);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(last).toMatchObject({ records: 219 });
+    for (const k of ['records', 'stored', 'rejected', 'duplicates', 'subjects', 'detections', 'elapsedMs']) expect(last).toHaveProperty(k);
+    expect(last.rejected).toBeGreaterThan(0);
+    expect(last.stored + last.rejected + last.duplicates).toBe(last.records);
+    expect(r.stderr).toMatch(/created role keys in/);
+
+    const exp = await run(['--data', data, 'export', '--out', join(data, '..', 'out'), '--json']);
+    expect(exp.code).toBe(0);
+    expect(JSON.parse(exp.stdout.trim())).toMatchObject({ records: expect.any(Number) });
+  });
+
+  it('says in one line that an input file is missing', async () => {
+    const r = await run(['--data', tempDir(), 'ingest', '/nonexistent/records.ndjson']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/input file not found.*\(FILE_NOT_FOUND\)/);
+  });
+
+  it('refuses keys that do not belong to the store', async () => {
+    const data = tempDir();
+    expect((await run(['--data', data, 'ingest', SAMPLE_NDJSON])).code).toBe(0);
+    const otherKeys = tempDir();
+    expect((await run(['--keys', otherKeys, 'init'])).code).toBe(0);
+    const ingest = await run(['--data', data, '--keys', otherKeys, 'ingest', SAMPLE_NDJSON]);
+    expect(ingest.code).toBe(2);
+    expect(ingest.stderr).toMatch(/does not belong to the store.*\(KEYS_WRONG\)/);
+    // A well-formed exporter key from another installation opens no subject key.
+    const mixed = tempDir();
+    cpSync(join(otherKeys, 'exporter.json'), join(mixed, 'exporter.json'));
+    const exp = await run(['--data', data, '--keys', mixed, 'export', '--out', join(mixed, 'out')]);
+    expect(exp.code).toBe(2);
+    expect(exp.stderr).toMatch(/\(KEYS_WRONG\)/);
+  });
+
+  it('says the store is corrupt rather than crashing', async () => {
+    const data = tempDir();
+    expect((await run(['--data', data, 'init'])).code).toBe(0);
+    writeFileSync(join(data, 'vault.db'), 'this is not a database'.repeat(200));
+    const r = await run(['--data', data, 'ingest', SAMPLE_NDJSON]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\(STORE_CORRUPT\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('scans text from standard input', async () => {
+    const text = '我的手机号是13912345678，邮箱 someone@example.com。';
+    const json = await run(['scan', '--json'], text);
+    expect(json.code).toBe(0);
+    const findings = json.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(findings.map((f) => f.kind).sort()).toEqual(['EMAIL', 'PHONE']);
+    expect(json.stdout).not.toContain('13912345678');
+    const masked = await run(['scan', '--mask', '-'], text);
+    expect(masked.stdout).not.toContain('13912345678');
+    expect(masked.stdout).not.toContain('someone@example.com');
+  });
+});

@@ -1,0 +1,102 @@
+/**
+ * SIGKILL at random moments, then re-run: every record ends stored exactly once, with no
+ * orphaned half (identity without business object, key without subject, object without row)
+ * and no torn segment.
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import { exportDataset } from '../../src/export/export.js';
+import { layoutOf } from '../../src/layout.js';
+import { readSegment } from '../../src/store/segment.js';
+import { FsObjectStore } from '../../src/store/fs.js';
+import { writeNdjson } from '../../fixtures/lib/synth.js';
+import { createRng } from '../../fixtures/lib/rng.js';
+import { readFileSync } from 'node:fs';
+import { tempDir } from '../helpers/tmp.js';
+
+const CLI = join(import.meta.dirname, '../../dist/cli/main.js');
+const RECORDS = 24_000;
+const KILLS = 20;
+
+function runCli(args: string[], killAfterMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = killAfterMs === undefined ? undefined : setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stderr });
+    });
+  });
+}
+
+describe('crash safety', () => {
+  it(`survives ${KILLS} SIGKILLs at random points and ends with every record stored exactly once`, async () => {
+    const work = tempDir();
+    const input = join(work, 'records.ndjson');
+    await writeNdjson(input, { seed: 7, count: RECORDS, recordsPerSubject: 3.5, textBytes: 600 });
+    const policy = join(work, 'policy.json');
+    // Small batches: many commit points for a kill to land between.
+    writeFileSync(policy, JSON.stringify({ batchSize: 50 }));
+    const data = join(work, 'data');
+    const args = ['--data', data, 'ingest', input, '--policy', policy];
+    const rng = createRng(42);
+
+    let kills = 0;
+    let attempts = 0;
+    while (kills < KILLS && attempts < KILLS * 3) {
+      attempts++;
+      const r = await runCli(args, rng.int(150, 1050));
+      if (r.signal === 'SIGKILL') kills++;
+      else expect(r.code, r.stderr).toBe(0);
+    }
+    expect(kills).toBeGreaterThanOrEqual(KILLS);
+
+    const final = await runCli(args);
+    expect(final.code, final.stderr).toBe(0);
+
+    const layout = layoutOf({ dataDir: data });
+    const vault = new Database(layout.vault, { readonly: true });
+    const keystore = new Database(layout.keystore, { readonly: true });
+    try {
+      const ids = (vault.prepare('SELECT record_id FROM records').all() as { record_id: string }[]).map((r) => r.record_id);
+      expect(ids).toHaveLength(RECORDS);
+      expect(new Set(ids).size).toBe(RECORDS);
+      const inputIds = readFileSync(input, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { recordId: string }).recordId);
+      expect(new Set(ids)).toEqual(new Set(inputIds));
+      expect(vault.prepare('SELECT count(*) n FROM pending').get()).toEqual({ n: 0 });
+
+      // Every subject has its key, and every key its subject.
+      const subjectKeys = new Set((vault.prepare('SELECT key_id FROM subjects').all() as { key_id: string }[]).map((r) => r.key_id));
+      const storedKeys = new Set((keystore.prepare('SELECT key_id FROM subject_keys').all() as { key_id: string }[]).map((r) => r.key_id));
+      expect(storedKeys).toEqual(subjectKeys);
+      // Every subject has an identity entry and at least one record.
+      expect(vault.prepare('SELECT count(*) n FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM identities i WHERE i.subject_id = s.subject_id)').get()).toEqual({ n: 0 });
+      expect(vault.prepare('SELECT count(*) n FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM records r WHERE r.subject_id = s.subject_id)').get()).toEqual({ n: 0 });
+
+      // Exactly the committed segments exist, and each parses whole.
+      const segmentKeys = (vault.prepare('SELECT object_key FROM segments').all() as { object_key: string }[]).map((r) => r.object_key).sort();
+      const onDisk = readdirSync(join(layout.objects, 'segments')).map((n) => `segments/${n}`).sort();
+      expect(onDisk).toEqual(segmentKeys);
+      const store = new FsObjectStore(layout.objects);
+      let objects = 0;
+      for (const key of segmentKeys) {
+        const parts: Buffer[] = [];
+        for await (const c of await store.get(key)) parts.push(c as Buffer);
+        objects += [...readSegment(Buffer.concat(parts))].length;
+      }
+      expect(objects).toBe(RECORDS);
+    } finally {
+      vault.close();
+      keystore.close();
+    }
+
+    // And every record decrypts.
+    const summary = await exportDataset({ dataDir: data, out: join(work, 'export') });
+    expect(summary.records).toBe(RECORDS);
+  }, 300_000);
+});
