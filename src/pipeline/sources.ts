@@ -37,11 +37,13 @@ export async function* ndjsonItems(input: Readable | string): AsyncGenerator<Sou
   const emit = (line: string): SourceItem | undefined => {
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (text.trim() === '') return undefined;
+    let value: unknown;
     try {
-      return { index: index++, value: JSON.parse(text) };
+      value = JSON.parse(text);
     } catch {
       return { index: index++, parseError: 'not valid JSON' };
     }
+    return { index: index++, value };
   };
   for await (const chunk of stream) {
     const text = carry + (typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));

@@ -1,0 +1,49 @@
+import { Readable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY } from '../../src/record/policy.js';
+import { csvItems, ndjsonItems, type SourceItem } from '../../src/pipeline/sources.js';
+
+async function all(gen: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
+  const out: SourceItem[] = [];
+  for await (const i of gen) out.push(i);
+  return out;
+}
+
+describe('NDJSON source', () => {
+  it('numbers records consecutively, bad lines included, blank lines skipped', async () => {
+    const input = '{"a":1}\nnot json\n\n{"b":2}\r\n[1]\n{"c":3}';
+    const items = await all(ndjsonItems(Readable.from([Buffer.from(input)])));
+    expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4]);
+    expect(items[1]).toEqual({ index: 1, parseError: 'not valid JSON' });
+    expect(items[2]).toEqual({ index: 2, value: { b: 2 } });
+    expect(items[4]).toEqual({ index: 4, value: { c: 3 } });
+  });
+
+  it('joins lines and characters split across chunks', async () => {
+    const text = '{"name":"王小明"}\n{"name":"李四"}\n';
+    const bytes = Buffer.from(text);
+    const chunks = Array.from(bytes).map((b) => Buffer.from([b]));
+    const items = await all(ndjsonItems(Readable.from(chunks)));
+    expect(items).toEqual([{ index: 0, value: { name: '王小明' } }, { index: 1, value: { name: '李四' } }]);
+  });
+});
+
+describe('CSV source', () => {
+  it('maps dotted headers, lists, booleans and quoted newlines; short rows are parse errors', async () => {
+    const csv = 'recordId,subject.name,consent.scopes,consent.crossBorder,business.text.sms\r\n' +
+      'r1,"Li, Na","voice|text",true,"line one\nline ""two"""\r\n' +
+      'r2,Wang\r\n';
+    const items = await all(csvItems(Readable.from([Buffer.from(csv)]), DEFAULT_POLICY));
+    expect(items[0]).toEqual({
+      index: 0,
+      value: { recordId: 'r1', subject: { name: 'Li, Na' }, consent: { scopes: ['voice', 'text'], crossBorder: true }, business: { text: { sms: 'line one\nline "two"' } } },
+    });
+    expect(items[1]).toEqual({ index: 1, parseError: 'expected 5 columns, got 2' });
+  });
+
+  it('takes header names from the policy', async () => {
+    const policy = { ...DEFAULT_POLICY, csv: { ...DEFAULT_POLICY.csv, columns: { 手机: 'subject.phone' } } };
+    const items = await all(csvItems(Readable.from([Buffer.from('recordId,手机\nr1,13900000001\n')]), policy));
+    expect(items[0]).toEqual({ index: 0, value: { recordId: 'r1', subject: { phone: '13900000001' } } });
+  });
+});
