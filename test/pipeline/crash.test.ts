@@ -48,9 +48,11 @@ describe('crash safety', () => {
 
     let kills = 0;
     let attempts = 0;
+    let recoveries = 0;
     while (kills < KILLS && attempts < KILLS * 3) {
       attempts++;
       const r = await runCli(args, rng.int(150, 1050));
+      if (/recovered from an interrupted run/.test(r.stderr)) recoveries++;
       if (r.signal === 'SIGKILL') kills++;
       else expect(r.code, r.stderr).toBe(0);
     }
@@ -58,6 +60,10 @@ describe('crash safety', () => {
 
     const final = await runCli(args);
     expect(final.code, final.stderr).toBe(0);
+    if (/recovered from an interrupted run/.test(final.stderr)) recoveries++;
+    // Kills landed between a batch's first write and its commit point, and were repaired
+    // (the rest landed before the first write or inside SQLite's own atomic commit).
+    expect(recoveries).toBeGreaterThanOrEqual(3);
 
     const layout = layoutOf({ dataDir: data });
     const vault = new Database(layout.vault, { readonly: true });
