@@ -16,8 +16,9 @@ import { createWriteStream, existsSync, mkdirSync, rmSync, statSync } from 'node
 import { once } from 'node:events';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Ingestor } from '../src/pipeline/ingest.js';
-import { ndjsonItems } from '../src/pipeline/sources.js';
+// The compiled library, as production runs it (`npm run bench` builds first); tsx-transformed
+// sources pay a call per imported binding on the hot path.
+import { Ingestor, ndjsonItems } from '../dist/index.js';
 import { generateRecords, writeNdjson } from '../fixtures/lib/synth.js';
 
 const args = process.argv.slice(2);

@@ -14,6 +14,7 @@ export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly insert;
   private readonly remove;
+  private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(path: string) {
     try {
@@ -61,9 +62,10 @@ export class SqliteKeyStore implements KeyStore {
     const out = new Map<string, Uint8Array>();
     for (let i = 0; i < keyIds.length; i += 500) {
       const part = keyIds.slice(i, i + 500);
-      const rows = this.db
-        .prepare(`SELECT key_id, public_key FROM subject_keys WHERE key_id IN (${part.map(() => '?').join(',')})`)
-        .all(...part) as { key_id: string; public_key: Buffer }[];
+      const sql = `SELECT key_id, public_key FROM subject_keys WHERE key_id IN (${part.map(() => '?').join(',')})`;
+      let stmt = this.prepared.get(sql);
+      if (stmt === undefined) this.prepared.set(sql, (stmt = this.db.prepare(sql)));
+      const rows = stmt.all(...part) as { key_id: string; public_key: Buffer }[];
       for (const r of rows) out.set(r.key_id, new Uint8Array(r.public_key));
     }
     return out;

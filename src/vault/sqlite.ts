@@ -46,6 +46,17 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 export class SqliteVault implements Vault {
   private readonly db: Database.Database;
   private readonly stmts;
+  /** Prepared statements for IN-lists, by SQL text: preparing costs more than running them. */
+  private readonly prepared = new Map<string, Database.Statement>();
+
+  private cachedPrepare(sql: string): Database.Statement {
+    let stmt = this.prepared.get(sql);
+    if (stmt === undefined) {
+      stmt = this.db.prepare(sql);
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
+  }
 
   constructor(path: string) {
     try {
@@ -97,8 +108,8 @@ export class SqliteVault implements Vault {
     for (const part of chunks(digests, 300)) {
       const where = part.map(() => '(b.kind = ? AND b.digest = ?)').join(' OR ');
       const params = part.flatMap((d) => [d.kind, Buffer.from(d.digest)]);
-      const rows = this.db
-        .prepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
+      const rows = this
+        .cachedPrepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
                   JOIN subjects s ON s.subject_id = b.subject_id WHERE ${where}`)
         .all(...params) as { kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }[];
       for (const r of rows) {
@@ -111,8 +122,8 @@ export class SqliteVault implements Vault {
   async existingRecords(recordIds: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of chunks(recordIds)) {
-      const rows = this.db
-        .prepare(`SELECT record_id FROM records WHERE record_id IN (${part.map(() => '?').join(',')})`)
+      const rows = this
+        .cachedPrepare(`SELECT record_id FROM records WHERE record_id IN (${part.map(() => '?').join(',')})`)
         .all(...part) as { record_id: string }[];
       for (const r of rows) found.add(r.record_id);
     }
@@ -165,8 +176,8 @@ export class SqliteVault implements Vault {
   async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
     const found = new Set<string>();
     for (const part of chunks(keyIds)) {
-      const rows = this.db
-        .prepare(`SELECT key_id FROM subjects WHERE key_id IN (${part.map(() => '?').join(',')})`)
+      const rows = this
+        .cachedPrepare(`SELECT key_id FROM subjects WHERE key_id IN (${part.map(() => '?').join(',')})`)
         .all(...part) as { key_id: string }[];
       for (const r of rows) found.add(r.key_id);
     }
