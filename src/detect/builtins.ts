@@ -8,10 +8,10 @@
 import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiLetter as isAsciiLetter_, markCue as markCue_ } from './chars.js';
 import { SCORE as SCORE_, type Candidate } from './candidates.js';
 import type { EntityKind } from './types.js';
-import { classifyCnId as classifyCnId_ } from './recognizers/cn-id.js';
-import { isLandline as isLandline_, mobileOffset as mobileOffset_ } from './recognizers/phone.js';
-import { isBankCard as isBankCard_ } from './recognizers/bank-card.js';
-import { isIpv4Groups as isIpv4Groups_ } from './recognizers/ipv4.js';
+import { CN_ID_PROBABLE as CN_ID_PROBABLE_, CN_ID_VALID as CN_ID_VALID_, cnIdAt as cnIdAt_ } from './recognizers/cn-id.js';
+import { isLandlineAt as isLandlineAt_, isMobileAt as isMobileAt_ } from './recognizers/phone.js';
+import { isBankCardAt as isBankCardAt_ } from './recognizers/bank-card.js';
+import { isIpv4At as isIpv4At_ } from './recognizers/ipv4.js';
 import { ibanLength as ibanLength_, isIbanCountry as isIbanCountry_ } from './recognizers/iban.js';
 import { hkIdValid as hkIdValid_, twIdValid as twIdValid_ } from './recognizers/hk-tw-id.js';
 import { PASSPORT_RE as PASSPORT_RE_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
@@ -39,11 +39,13 @@ const isAsciiAlnum = isAsciiAlnum_;
 const isAsciiLetter = isAsciiLetter_;
 const markCue = markCue_;
 const SCORE = SCORE_;
-const classifyCnId = classifyCnId_;
-const isLandline = isLandline_;
-const mobileOffset = mobileOffset_;
-const isBankCard = isBankCard_;
-const isIpv4Groups = isIpv4Groups_;
+const CN_ID_PROBABLE = CN_ID_PROBABLE_;
+const CN_ID_VALID = CN_ID_VALID_;
+const cnIdAt = cnIdAt_;
+const isLandlineAt = isLandlineAt_;
+const isMobileAt = isMobileAt_;
+const isBankCardAt = isBankCardAt_;
+const isIpv4At = isIpv4At_;
 const ibanLength = ibanLength_;
 const isIbanCountry = isIbanCountry_;
 const hkIdValid = hkIdValid_;
@@ -95,7 +97,6 @@ const HK_RE = /([A-Za-z]{1,2})(\d{6})(?:[(\[]([0-9Aa])[)\]]|（([0-9Aa])）|([0-
 const TW_RE = /[A-Z][1289]\d{8}(?![A-Za-z0-9])/y;
 const IBAN_HEAD = /[A-Z]{2}\d{2}/y;
 const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
-const HEXRUN = /[0-9A-Fa-f]{1,4}/y;
 
 /** `qq`, `QQ`, `ＱＱ` or 扣扣 within 8 characters before `at`, checked without allocating. */
 function qqBefore(text: string, at: number): boolean {
@@ -124,20 +125,25 @@ function cueBefore(text: string, at: number, cues: readonly string[], span: numb
 }
 
 /** Per-call scratch for numeric tokens (no allocation per group). */
-const GS = new Int32Array(64);
-const GE = new Int32Array(64);
-const GD: string[] = [];
+const GS = new Int32Array(64); // text offset where group k starts
+const GE = new Int32Array(64); // and ends
+const GL = new Int32Array(64); // digits in group k
+const GP = new Int32Array(64); // where group k's digit values start in DV
+/** Digit values of the current token; a group keeps at most DV_GROUP (longer ones are no identifier). */
+const DV_GROUP = 20;
+const DV = new Uint8Array(512);
 const GSEP = new Uint8Array(64); // 1 when the separator before group k is exactly '.'
 const GSEPC = new Uint16Array(64); // first separator character before group k
 const MAX_GROUPS = 24;
 const CUM = new Int32Array(66);
-const EMPTY: number[] = [];
 
 export class BuiltinScanner {
   private readonly off: ReadonlySet<EntityKind>;
   private readonly probable: boolean;
   private out: Candidate[] = [];
-  private docDate = '99991231';
+  private docDate = '';
+  /** The document date as the number YYYYMMDD. */
+  private docNum = 99991231;
   /** The current numeric token follows an ASCII letter (`SF1234...`, `YT2702...`). */
   private glued = false;
 
@@ -154,7 +160,10 @@ export class BuiltinScanner {
   /** Appends candidates for `text` to `out`. `docDate` is `YYYYMMDD`. */
   scan(text: string, out: Candidate[], docDate: string): void {
     this.out = out;
-    this.docDate = docDate;
+    if (docDate !== this.docDate) {
+      this.docDate = docDate;
+      this.docNum = Number(docDate);
+    }
     const n = text.length;
     let i = 0;
     while (i < n) {
@@ -405,32 +414,36 @@ export class BuiltinScanner {
       i++;
     }
     let g = 0;
+    let q = 0; // next free slot in DV
     for (;;) {
       const gs = i;
-      let wide = false;
+      GP[g] = q;
+      // Digit values go straight into DV (at most DV_GROUP per group: a longer group is no identifier).
       for (;;) {
         const d = text.charCodeAt(i);
-        if (d >= 48 && d <= 57) i++;
-        else if (d >= 0xff10 && d <= 0xff19) {
-          wide = true;
-          i++;
-        } else break;
+        let v: number;
+        if (d >= 48 && d <= 57) v = d - 48;
+        else if (d >= 0xff10 && d <= 0xff19) v = d - 0xff10;
+        else break;
+        if (i - gs < DV_GROUP) DV[q++] = v;
+        i++;
       }
       GS[g] = gs;
       GE[g] = i;
-      GD[g] = wide ? foldDigits(text, gs, i) : text.slice(gs, i);
+      GL[g] = i - gs;
       g++;
       if (g === MAX_GROUPS || i >= n) break;
       // A separator of one or two characters, then a digit, continues the token.
       const s0 = text.charCodeAt(i);
       if (SEP[s0] !== 1) break;
-      if (digitValue(text.charCodeAt(i + 1)) >= 0) {
+      const s1 = text.charCodeAt(i + 1);
+      if ((s1 >= 48 && s1 <= 57) || (s1 >= 0xff10 && s1 <= 0xff19)) {
         // "IPv6 2001:db8::1": a following hex-colon form is not part of this number.
         if ((s0 === 32 || s0 === 0x3000) && startsHexForm(text, i + 1)) break;
         GSEP[g] = s0 === 46 ? 1 : 0;
         GSEPC[g] = s0;
         i += 1;
-      } else if (SEP[text.charCodeAt(i + 1)] === 1 && s0 !== text.charCodeAt(i + 1) && digitValue(text.charCodeAt(i + 2)) >= 0) {
+      } else if (SEP[s1] === 1 && s0 !== s1 && digitValue(text.charCodeAt(i + 2)) >= 0) {
         GSEP[g] = 0;
         GSEPC[g] = s0;
         i += 2;
@@ -442,16 +455,16 @@ export class BuiltinScanner {
     const xc = text.charCodeAt(tokenEnd);
     const xFlag = (xc === 88 || xc === 120 || xc === 0xff38 || xc === 0xff58) && !isAsciiAlnum(text.charCodeAt(tokenEnd + 1));
 
-    // Cumulative digit counts: ranges longer than any identifier are skipped without building strings.
+    // Cumulative digit counts: ranges longer than any identifier are skipped before any validator runs.
     CUM[0] = 0;
-    for (let k = 0; k < g; k++) CUM[k + 1] = CUM[k]! + (GE[k]! - GS[k]!);
+    for (let k = 0; k < g; k++) CUM[k + 1] = CUM[k]! + GL[k]!;
     let a = 0;
     while (a < g) {
       let matched = -1;
       for (let b = g - 1; b >= a; b--) {
         const len = CUM[b + 1]! - CUM[a]!;
         if (len > 19 || (len < 5 && b - a !== 3)) continue;
-        if (this.classify(text, start, a, b, g, plus, xFlag)) {
+        if (this.classify(text, start, a, b, g, len, plus, xFlag)) {
           matched = b;
           break;
         }
@@ -460,67 +473,60 @@ export class BuiltinScanner {
     }
     // House number of a street address: 中关村大街27号.
     const last = g - 1;
-    if (isHouseNumber(text, GS[last]!, GE[last]!)) {
+    if (text.charCodeAt(GE[last]!) === 0x53f7 /* 号 */ && isHouseNumber(text, GS[last]!, GE[last]!)) {
       const span = addressAround(text, GS[last]!, GE[last]!);
       if (span !== undefined) this.emit('ADDRESS', span[0], span[1], SCORE.cued);
     }
     return tokenEnd;
   }
 
-  /** Classifies groups a..b of the current token; emits and returns true on a match. */
-  private classify(text: string, tokenStart: number, a: number, b: number, g: number, plus: boolean, xFlag: boolean): boolean {
-    let d = GD[a]!;
-    for (let k = a + 1; k <= b; k++) d += GD[k]!;
-    const len = d.length;
+  /**
+   * Classifies groups a..b (`len` digits, at most 19, so stored contiguously in DV from
+   * GP[a]) of the current token; emits and returns true on a match.
+   */
+  private classify(text: string, tokenStart: number, a: number, b: number, g: number, len: number, plus: boolean, xFlag: boolean): boolean {
+    const p = GP[a]!;
     const lead = a === 0;
     // Only a phone owns the '+' or '(' that opened the token: `(0755) 8888 6666`, `+86 ...`.
     const sp = lead ? tokenStart : GS[a]!;
     const s = GS[a]!;
     const e = GE[b]!;
     const plusHere = lead && plus;
-    if (b - a === 3 && !(lead && plus) && GSEP[a + 1] === 1 && GSEP[a + 2] === 1 && GSEP[a + 3] === 1) {
-      if (isIpv4Groups([GD[a]!, GD[a + 1]!, GD[a + 2]!, GD[a + 3]!])) return this.hit('IP', s, cidrEnd(text, e, 32), SCORE.structure);
+    if (b - a === 3 && !plusHere && GSEP[a + 1] === 1 && GSEP[a + 2] === 1 && GSEP[a + 3] === 1) {
+      if (isIpv4At(DV, GP, GL, a)) return this.hit('IP', s, cidrEnd(text, e, 32), SCORE.structure);
     }
     if (len < 5) return false;
     const withX = b === g - 1 && xFlag;
     let probableAt = false;
 
     if (withX && len === 17 && !plusHere) {
-      const v = classifyCnId(d + 'X', this.docDate);
-      if (v === 'valid') return this.hit('CN_ID', s, e + 1, SCORE.checksum);
-      if (v === 'probable' && this.probable) return this.hit('CN_ID_PROBABLE', s, e + 1, SCORE.probable);
+      const v = cnIdAt(DV, p, 17, true, this.docNum);
+      if (v === CN_ID_VALID) return this.hit('CN_ID', s, e + 1, SCORE.checksum);
+      if (v === CN_ID_PROBABLE && this.probable) return this.hit('CN_ID_PROBABLE', s, e + 1, SCORE.probable);
     }
     if ((len === 18 || len === 15) && !plusHere) {
-      const v = classifyCnId(d, this.docDate);
-      if (v === 'valid') return this.hit('CN_ID', s, e, SCORE.checksum);
-      if (v === 'probable') probableAt = true;
+      const v = cnIdAt(DV, p, len, false, this.docNum);
+      if (v === CN_ID_VALID) return this.hit('CN_ID', s, e, SCORE.checksum);
+      if (v === CN_ID_PROBABLE) probableAt = true;
     }
-    if (len >= 11 && len <= 15) {
-      if (mobileOffset(d, plusHere) >= 0) return this.hit('PHONE', sp, e, SCORE.structure);
-    }
-    if (len >= 9 && len <= 18) {
-      const c0 = d.charCodeAt(0);
-      const lens = plusHere || c0 === 48 || c0 === 56 ? groupLens(a, b) : EMPTY;
+    if (len >= 11 && len <= 15 && isMobileAt(DV, p, len, plusHere)) return this.hit('PHONE', sp, e, SCORE.structure);
+    if (len >= 9 && len <= 18 && (plusHere || DV[p] === 0)) {
       const extOk = GSEPC[b] === 45; // an extension follows a hyphen: 010-62660053-123
-      if (lens === EMPTY) {
-        // no landline: neither +, 0 (trunk prefix) nor 86
-      } else if (plusHere || d.startsWith('0086')) {
-        const rest = plusHere ? d : d.slice(4);
-        if (rest.startsWith('86') && rest.length >= 11) {
-          const rl = lens.slice();
-          rl[0] = rl[0]! - (plusHere ? 2 : 4);
-          if (rl[0] === 0) rl.shift();
-          if (isLandline(rest.slice(2), rl, true, extOk)) return this.hit('PHONE', sp, e, SCORE.landline);
+      if (plusHere || (DV[p + 1] === 0 && DV[p + 2] === 8 && DV[p + 3] === 6)) {
+        // +86 / 0086: the country code is cut, the trunk 0 implied.
+        const cut = plusHere ? 0 : 2;
+        if (DV[p + cut] === 8 && DV[p + cut + 1] === 6 && len - cut >= 11) {
+          if (isLandlineAt(DV, p + cut + 2, len - cut - 2, GL, a, b, cut + 2, true, extOk)) return this.hit('PHONE', sp, e, SCORE.landline);
         }
-      } else if (isLandline(d, lens, false, extOk)) {
+      } else if (isLandlineAt(DV, p, len, GL, a, b, 0, false, extOk)) {
         return this.hit('PHONE', sp, e, SCORE.landline);
       }
     }
     if (plusHere && len >= 8 && len <= 15) return this.hit('PHONE', sp, e, SCORE.landline); // E.164 elsewhere
     // Cards are never glued to letters (tracking numbers are), and are grouped 4-4-4-4(-3) or 4-6-5.
-    if (len >= 13 && len <= 19 && !this.glued && cardGrouping(a, b) && isBankCard(d)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
+    if (len >= 13 && !this.glued && cardGrouping(a, b) && isBankCardAt(DV, p, len)) return this.hit('BANK_CARD', s, e, SCORE.checksum);
     if (probableAt && this.probable && len === 18) return this.hit('CN_ID_PROBABLE', s, e, SCORE.probable);
-    if (a === b && len <= 11 && d.charCodeAt(0) !== 48 && qqBefore(text, s)) return this.hit('QQ', s, e, SCORE.cued);
+    if (a === b && len <= 11 && DV[p] !== 0 && qqBefore(text, s)) return this.hit('QQ', s, e, SCORE.cued);
     if (a === b && (len === 8 || len === 10) && cueBefore(text, s, TW_PERMIT_CUES, 14)) return this.hit('PASSPORT', s, e, SCORE.cued);
     return false;
   }
@@ -536,21 +542,17 @@ function cardGrouping(a: number, b: number): boolean {
   if (a === b) return true;
   const sep = GSEPC[a + 1];
   for (let k = a + 2; k <= b; k++) if (GSEPC[k] !== sep) return false;
-  if (b - a === 2 && GD[a]!.length === 4 && GD[a + 1]!.length === 6 && GD[b]!.length === 5) return true; // Amex 4-6-5
-  for (let k = a; k < b; k++) if (GD[k]!.length !== 4) return false;
-  return GD[b]!.length <= 4;
+  if (b - a === 2 && GL[a] === 4 && GL[a + 1] === 6 && GL[b] === 5) return true; // Amex 4-6-5
+  for (let k = a; k < b; k++) if (GL[k] !== 4) return false;
+  return GL[b]! <= 4;
 }
 
-/** A hex run followed by ':' (IPv6) or a MAC separator starts at `i`. */
+/** A hex run followed by ':' (IPv6) starts at `i`. */
 function startsHexForm(text: string, i: number): boolean {
-  HEXRUN.lastIndex = i;
-  if (!HEXRUN.test(text)) return false;
-  const k = HEXRUN.lastIndex;
-  const c = text.charCodeAt(k);
-  return c === 58 && isHexOrColon(text.charCodeAt(k + 1));
+  const k = hexRunEnd(text, i);
+  return k > i && text.charCodeAt(k) === 58 && isHexOrColon(text.charCodeAt(k + 1));
 }
 
-/** Group lengths of a..b; a group after a separator other than '-' is never an extension. */
 /** Extends an address ending at `e` by a CIDR suffix `/nn` (nn <= max). */
 function cidrEnd(text: string, e: number, max: number): number {
   if (text.charCodeAt(e) !== 47) return e;
@@ -558,18 +560,6 @@ function cidrEnd(text: string, e: number, max: number): number {
   while (k < e + 4 && text.charCodeAt(k) >= 48 && text.charCodeAt(k) <= 57) k++;
   if (k === e + 1 || isAsciiAlnum(text.charCodeAt(k))) return e;
   return Number(text.slice(e + 1, k)) <= max ? k : e;
-}
-
-function groupLens(a: number, b: number): number[] {
-  const lens: number[] = [];
-  for (let k = a; k <= b; k++) lens.push(GD[k]!.length);
-  return lens;
-}
-
-function foldDigits(text: string, s: number, e: number): string {
-  let out = '';
-  for (let k = s; k < e; k++) out += String.fromCharCode(48 + digitValue(text.charCodeAt(k)));
-  return out;
 }
 
 function isHexChar(c: number): boolean {

@@ -1,11 +1,11 @@
-/** Check-digit algorithms shared by recognizers. Inputs are ASCII digit strings. */
+/** Check-digit algorithms shared by recognizers. */
 
-/** Luhn (ISO/IEC 7812) over a digit string. */
-export function luhnValid(digits: string): boolean {
+/** Luhn (ISO/IEC 7812) over the digit values `dv[p..p+len)`. */
+export function luhnAt(dv: Uint8Array, p: number, len: number): boolean {
   let sum = 0;
   let dbl = false;
-  for (let i = digits.length - 1; i >= 0; i--) {
-    let d = digits.charCodeAt(i) - 48;
+  for (let i = p + len - 1; i >= p; i--) {
+    let d = dv[i]!;
     if (dbl) {
       d *= 2;
       if (d > 9) d -= 9;
