@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportDataset } from '../../src/export/export.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
+import { createMediaStep } from '../../src/pipeline/media-step.js';
 import type { Outcome } from '../../src/record/outcome.js';
 import { filesBelow, findValuesInFiles, identityValues, planted, SAMPLE_CSV, SAMPLE_NDJSON } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -19,7 +20,7 @@ describe('nothing identifying leaks', () => {
   const values = identityValues();
 
   beforeAll(async () => {
-    const ingestor = await Ingestor.open({ dataDir });
+    const ingestor = await Ingestor.open({ dataDir, media: createMediaStep });
     try {
       await ingestor.ingestFile(SAMPLE_NDJSON).done((o) => outcomes.push(o));
       await ingestor.ingestFile(SAMPLE_CSV).done((o) => outcomes.push(o));

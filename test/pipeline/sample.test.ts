@@ -1,6 +1,7 @@
 /** The sample collection gets exactly the outcomes its generator intended, once and on re-runs. */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Ingestor } from '../../src/pipeline/ingest.js';
+import { createMediaStep } from '../../src/pipeline/media-step.js';
 import type { Outcome } from '../../src/record/outcome.js';
 import { SqliteVault } from '../../src/vault/sqlite.js';
 import { SqliteKeyStore } from '../../src/keystore/sqlite.js';
@@ -18,7 +19,7 @@ const shape = (o: Outcome | Expected) => ({
 });
 
 async function ingestAll(dataDir: string, file: string): Promise<Outcome[]> {
-  const ingestor = await Ingestor.open({ dataDir });
+  const ingestor = await Ingestor.open({ dataDir, media: createMediaStep });
   try {
     const out: Outcome[] = [];
     for await (const o of ingestor.ingestFile(file)) out.push(o);
