@@ -354,6 +354,9 @@ export function openHeader(identity: Identity, bytes: Uint8Array, header: Header
   if (dataKey === null) {
     throw new SunderError('KEYS_WRONG', 'no recipient stanza opens with this key: wrong key, or the stanza was tampered with');
   }
+  if (dataKey.length !== DATA_KEY_BYTES) {
+    throw new SunderError('FORMAT_HEADER', `a stanza unwrapped to ${dataKey.length} bytes, not a ${DATA_KEY_BYTES}-byte data key: the header is malformed`);
+  }
   const { payloadKey, macKey } = deriveObjectKeys(dataKey, header.objectId);
   dataKey.fill(0);
   const expectedCommitment = hmac(macKey, bytes.subarray(0, header.headerLength));

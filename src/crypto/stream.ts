@@ -50,6 +50,14 @@ export function createEncryptStream(recipients: Recipient | readonly Recipient[]
         while (at < input.length) {
           // A full chunk is sealed "not last" only once we know another byte follows it.
           if (fill === cs) this.push(seal(false));
+          // Fast path: a whole chunk with more input behind it seals straight from the input.
+          if (fill === 0 && input.length - at > cs) {
+            const out = Buffer.allocUnsafe(cs + TAG_BYTES);
+            sealChunk(keys, index++, false, input.subarray(at, at + cs), out, 0);
+            this.push(out);
+            at += cs;
+            continue;
+          }
           const n = Math.min(cs - fill, input.length - at);
           input.copy(pending, fill, at, at + n);
           fill += n;
@@ -117,6 +125,12 @@ export function createDecryptStream(identity: Identity, expected: ExpectedContex
           if (fill === sealed.length) {
             this.push(openChunk(k, index++, false, sealed));
             fill = 0;
+          }
+          // Fast path: a whole sealed chunk with more input behind it opens straight from the input.
+          if (fill === 0 && input.length - at > sealed.length) {
+            this.push(openChunk(k, index++, false, input.subarray(at, at + sealed.length)));
+            at += sealed.length;
+            continue;
           }
           const n = Math.min(sealed.length - fill, input.length - at);
           input.copy(sealed, fill, at, at + n);
