@@ -12,9 +12,9 @@ import { CN_ID_PROBABLE as CN_ID_PROBABLE_, CN_ID_VALID as CN_ID_VALID_, cnIdAt 
 import { isLandlineAt as isLandlineAt_, isMobileAt as isMobileAt_ } from './recognizers/phone.js';
 import { isBankCardAt as isBankCardAt_ } from './recognizers/bank-card.js';
 import { isIpv4At as isIpv4At_ } from './recognizers/ipv4.js';
-import { ibanLength as ibanLength_, isIbanCountry as isIbanCountry_ } from './recognizers/iban.js';
-import { hkIdValid as hkIdValid_, twIdValid as twIdValid_ } from './recognizers/hk-tw-id.js';
-import { PASSPORT_RE as PASSPORT_RE_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
+import { ibanLength as ibanLength_, isIbanCountryCode as isIbanCountryCode_ } from './recognizers/iban.js';
+import { hkIdAt as hkIdAt_, twIdAt as twIdAt_ } from './recognizers/hk-tw-id.js';
+import { passportAt as passportAt_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
 import { emailAt as emailAt_ } from './recognizers/email.js';
 import { NAME_CUES_ZH as NAME_CUES_ZH_, WECHAT_CUES_ZH as WECHAT_CUES_ZH_ } from './recognizers/cues.js';
 import { nameAt as nameAt_, skipCueSeparators as skipCueSeparators_ } from './recognizers/name.js';
@@ -47,10 +47,10 @@ const isMobileAt = isMobileAt_;
 const isBankCardAt = isBankCardAt_;
 const isIpv4At = isIpv4At_;
 const ibanLength = ibanLength_;
-const isIbanCountry = isIbanCountry_;
-const hkIdValid = hkIdValid_;
-const twIdValid = twIdValid_;
-const PASSPORT_RE = PASSPORT_RE_;
+const isIbanCountryCode = isIbanCountryCode_;
+const hkIdAt = hkIdAt_;
+const twIdAt = twIdAt_;
+const passportAt = passportAt_;
 const TW_PERMIT_CUES = TW_PERMIT_CUES_;
 const emailAt = emailAt_;
 const NAME_CUES_ZH = NAME_CUES_ZH_;
@@ -93,9 +93,6 @@ for (const ch of PLATE_PROVINCES) {
 const SEP = new Uint8Array(65536);
 for (const ch of ' -.()（）\u3000\u00a0–—‐') SEP[ch.charCodeAt(0)] = 1;
 
-const HK_RE = /([A-Za-z]{1,2})(\d{6})(?:[(\[]([0-9Aa])[)\]]|（([0-9Aa])）|([0-9Aa]))(?![A-Za-z0-9])/y;
-const TW_RE = /[A-Z][1289]\d{8}(?![A-Za-z0-9])/y;
-const IBAN_HEAD = /[A-Z]{2}\d{2}/y;
 const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
 
 /** `qq`, `QQ`, `ＱＱ` or 扣扣 within 8 characters before `at`, checked without allocating. */
@@ -302,48 +299,42 @@ export class BuiltinScanner {
   private prefixed(text: string, i: number, j: number): number {
     const letters = j - i;
     const upper = text.charCodeAt(i) <= 90;
-    if (letters <= 2 && upper) {
-      PASSPORT_RE.lastIndex = i;
-      if (PASSPORT_RE.test(text)) {
-        const e = PASSPORT_RE.lastIndex;
+    if (letters > 2) return -1;
+    if (upper) {
+      const e = passportAt(text, i);
+      if (e > 0) {
         this.emit('PASSPORT', i, e, SCORE.shaped);
         return e;
       }
     }
-    if (letters <= 2) {
-      HK_RE.lastIndex = i;
-      const m = HK_RE.exec(text);
-      if (m !== null && hkIdValid(m[1]!, m[2]!, (m[3] ?? m[4] ?? m[5])!)) {
-        this.emit('HK_ID', i, HK_RE.lastIndex, SCORE.checksum);
-        return HK_RE.lastIndex;
+    const h = hkIdAt(text, i, j);
+    if (h > 0) {
+      this.emit('HK_ID', i, h, SCORE.checksum);
+      return h;
+    }
+    if (letters === 1 && upper) {
+      const t = twIdAt(text, i);
+      if (t > 0) {
+        this.emit('TW_ID', i, t, SCORE.checksum);
+        return t;
       }
-      if (letters === 1 && upper) {
-        TW_RE.lastIndex = i;
-        if (TW_RE.test(text) && twIdValid(text.slice(i, i + 10))) {
-          this.emit('TW_ID', i, i + 10, SCORE.checksum);
-          return i + 10;
-        }
-      }
-      if (letters === 2 && upper) {
-        IBAN_HEAD.lastIndex = i;
-        if (IBAN_HEAD.test(text) && isIbanCountry(text.slice(i, i + 2))) {
-          IBAN_BODY.lastIndex = i + 4;
-          if (IBAN_BODY.test(text)) {
-            const raw = text.slice(i, IBAN_BODY.lastIndex);
-            const compact = raw.replace(/ /g, '');
-            const len = ibanLength(compact);
-            if (len > 0) {
-              // Map the compact length back to the raw span (spaces do not count).
-              let k = i;
-              let seen = 0;
-              while (seen < len) {
-                if (text.charCodeAt(k) !== 32) seen++;
-                k++;
-              }
-              this.emit('IBAN', i, k, SCORE.checksum);
-              return k;
-            }
+    }
+    // An IBAN: country letters, then two check digits (the first is text[j]).
+    if (letters === 2 && upper && isIbanCountryCode(text.charCodeAt(i), text.charCodeAt(i + 1)) && isDigitCode(text.charCodeAt(i + 3))) {
+      IBAN_BODY.lastIndex = i + 4;
+      if (IBAN_BODY.test(text)) {
+        const compact = text.slice(i, IBAN_BODY.lastIndex).replace(/ /g, '');
+        const len = ibanLength(compact);
+        if (len > 0) {
+          // Map the compact length back to the raw span (spaces do not count).
+          let k = i;
+          let seen = 0;
+          while (seen < len) {
+            if (text.charCodeAt(k) !== 32) seen++;
+            k++;
           }
+          this.emit('IBAN', i, k, SCORE.checksum);
+          return k;
         }
       }
     }
@@ -614,4 +605,8 @@ function isHexWord(text: string, i: number, j: number): boolean {
     if (!((c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
   }
   return true;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }

@@ -28,6 +28,11 @@ export function ibanLength(compact: string): number {
   return known !== undefined && compact.length >= known && ibanMod97Valid(compact.slice(0, known)) ? known : 0;
 }
 
-export function isIbanCountry(cc: string): boolean {
-  return LENGTHS[cc] !== undefined;
+/** 1 at (c0 - 65) * 26 + (c1 - 65) for each IBAN country. */
+const COUNTRY = new Uint8Array(26 * 26);
+for (const cc of Object.keys(LENGTHS)) COUNTRY[(cc.charCodeAt(0) - 65) * 26 + (cc.charCodeAt(1) - 65)] = 1;
+
+/** Whether the char codes `c0`, `c1` are an IBAN country code (upper-case). */
+export function isIbanCountryCode(c0: number, c1: number): boolean {
+  return c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90 && COUNTRY[(c0 - 65) * 26 + (c1 - 65)] === 1;
 }
