@@ -76,15 +76,23 @@ export interface EncryptOptions {
 
 /** A parsed header: everything readable without a key. */
 export interface Header {
+  /** Format version; this reader only returns headers of version 1. */
   version: number;
+  /** Cipher suite; 1 = X25519 stanzas, HKDF-SHA256, HMAC-SHA256, AES-256-GCM STREAM. */
   suite: number;
+  /** Plaintext bytes per chunk (a power of two, 64 B to 16 MiB). */
   chunkSize: number;
+  /** The 16-byte object id the writer chose. */
   objectId: Uint8Array;
+  /** Which subject key the data key is wrapped to. */
   keyId: string;
+  /** Recipient stanzas, unverified until an identity opens one. */
   stanzas: Stanza[];
+  /** 16-byte check of the bound context; meaningful only with the data key. */
   contextTag: Uint8Array;
   /** Header bytes, from the magic to the end of the context tag (what the commitment covers). */
   headerLength: number;
+  /** HMAC-SHA256 of the header under a key derived from the data key (FORMAT.md §3). */
   commitment: Uint8Array;
   /** Offset of the first payload chunk: headerLength + 32. */
   payloadOffset: number;
@@ -264,8 +272,8 @@ export function hkdfExpandSha256(prk: Uint8Array, info: Uint8Array, length: numb
 /**
  * payload key || MAC key = HKDF-Expand-SHA256(PRK = data key, info = "sunder/v1 object keys"
  * || object id, 64). HKDF-Extract is skipped as RFC 5869 §3.3 allows: the data key is already
- * 32 uniformly random bytes from a CSPRNG, and the extract step would cost a third HMAC per
- * object (measured: 39k vs 50k+ objects/s on 1 KiB).
+ * 32 uniformly random bytes from a CSPRNG, and the extract step would cost a fifth HMAC per
+ * object (~2 µs of a ~20 µs budget; docs/FORMAT.md, "Cost per object").
  */
 export function deriveObjectKeys(dataKey: Uint8Array, objectId: Uint8Array): { payloadKey: Buffer; macKey: Buffer } {
   // info || counter in one buffer: each update() is a native call, and this runs per object.
@@ -281,14 +289,14 @@ export function deriveObjectKeys(dataKey: Uint8Array, objectId: Uint8Array): { p
 
 /**
  * The context as bytes, already prefixed with its domain label:
- * "sunder/v1 context\0" || UTF-8(context). `.subarray(CONTEXT_LABEL.length)` is the bare context.
+ * "sunder/v1 context\0" || UTF-8(context). `.subarray(CONTEXT_LABEL_BYTES)` is the bare context.
  */
 function labelledContext(context: unknown): Buffer {
   if (typeof context !== 'string') throw new SunderError('CONFIG_INVALID', `expected \`context\` to be a string, got ${typeof context}`, { path: ['context'] });
   return Buffer.from(CONTEXT_LABEL_STRING + context, 'utf8');
 }
 const CONTEXT_LABEL_STRING = 'sunder/v1 context\0';
-const CONTEXT_LABEL_BYTES = CONTEXT_LABEL_STRING.length;
+const CONTEXT_LABEL_BYTES = CONTEXT_LABEL_STRING.length; // ASCII: characters = bytes
 
 /** HMAC-SHA256(macKey, "sunder/v1 context\0" || UTF-8(context)), first 16 bytes. */
 export function contextTagFor(macKey: Uint8Array, context: string): Buffer {
@@ -359,14 +367,21 @@ export function openHeader(identity: Identity, bytes: Uint8Array, header: Header
   }
   const { payloadKey, macKey } = deriveObjectKeys(dataKey, header.objectId);
   dataKey.fill(0);
-  const expectedCommitment = hmac(macKey, bytes.subarray(0, header.headerLength));
-  if (!timingSafeEqual(expectedCommitment, header.commitment)) {
-    throw new SunderError('FORMAT_COMMITMENT', 'the key commitment does not match the header: the header was tampered with, or the data key was swapped');
+  let expectedCommitment: Buffer;
+  try {
+    expectedCommitment = hmac(macKey, bytes.subarray(0, header.headerLength));
+    if (!timingSafeEqual(expectedCommitment, header.commitment)) {
+      throw new SunderError('FORMAT_COMMITMENT', 'the key commitment does not match the header: the header was tampered with, or the data key was swapped');
+    }
+    if (!timingSafeEqual(contextTagOf(macKey, labelled), header.contextTag)) {
+      throw new SunderError('FORMAT_CONTEXT', 'the object was sealed for a different context: it was moved between subjects or kinds');
+    }
+  } catch (err) {
+    payloadKey.fill(0);
+    throw err;
+  } finally {
+    macKey.fill(0);
   }
-  if (!timingSafeEqual(contextTagOf(macKey, labelled), header.contextTag)) {
-    throw new SunderError('FORMAT_CONTEXT', 'the object was sealed for a different context: it was moved between subjects or kinds');
-  }
-  macKey.fill(0);
   return { payloadKey, aad: aadFor(expectedCommitment, labelled.subarray(CONTEXT_LABEL_BYTES)), chunkSize: header.chunkSize };
 }
 
@@ -377,11 +392,14 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 // ---------------------------------------------------------------------------------------------
 // STREAM payload (FORMAT.md §4)
 
-/** 11-byte big-endian chunk counter || last-chunk flag (0x01 on the last chunk, else 0x00). */
-export function chunkNonce(index: number, last: boolean): Buffer {
+/**
+ * 11-byte big-endian chunk counter || last-chunk flag (0x01 on the last chunk, else 0x00).
+ * Not exported: the chunk-0 nonces are shared buffers and must not be handed out to mutate.
+ */
+function chunkNonce(index: number, last: boolean): Buffer {
   // Most objects are one chunk: share the two chunk-0 nonces (node copies the IV it is given).
   if (index === 0) return last ? NONCE_0_LAST : NONCE_0;
-  if (!Number.isSafeInteger(index) || index < 0 || index >= MAX_CHUNKS) throw new SunderError('FORMAT_TRUNCATED', 'the chunk counter overflowed');
+  if (!Number.isSafeInteger(index) || index < 0 || index >= MAX_CHUNKS) throw new SunderError('INTERNAL', 'an object holds at most 2^48 chunks: the chunk counter would overflow');
   const nonce = Buffer.alloc(NONCE_BYTES);
   nonce.writeUIntBE(index, 5, 6);
   nonce[11] = last ? 1 : 0;
