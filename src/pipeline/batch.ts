@@ -1,23 +1,29 @@
 /**
- * One ingest batch, end to end. The order of writes is what makes a crash harmless:
+ * One ingest batch, in three steps that the ingest loop overlaps across batches:
  *
- *   1. pending marks (vault)   - names every object and key about to be written
- *   2. subject keys (key store), media objects and the segment (object store)
- *   3. vault commit            - THE commit point: rows, blind indexes, identities, and the
- *                                removal of the pending marks, in one transaction
+ *   prepare  parse, validate, gate, find duplicates, resolve subjects (main thread, in order)
+ *   seal     media first, then scan, mask and encrypt every accepted record (both cores)
+ *   commit   write what was sealed, in the order that makes a crash harmless:
+ *              1. pending marks (vault)   - names every object and key about to be written
+ *              2. subject keys (key store), the segment (object store)
+ *              3. vault commit            - THE commit point: rows, blind indexes, identities,
+ *                                           and the removal of the pending marks, in one transaction
+ *            (media objects are written during seal, after their own pending marks.)
  *
  * A crash before 3 leaves only things named by pending marks; the next run deletes them
  * (recovery.ts) and re-ingests the batch. A crash after 3 left a complete batch.
+ *
+ * While batch k seals and commits, batch k+1 is prepared. It must see what k will store: the
+ * record ids, the subjects k creates, the withdrawals and ages k records. The `Inflight` overlay
+ * holds those until k's commit is visible in the vault.
  */
-import { encryptObject } from '../crypto/format.js';
-import { blindIndex, identityDigest, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
+import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
-import { systemRandom, type X25519Recipient, type X25519Sender } from '../crypto/recipient.js';
+import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
 import { createSubjectKey, newId, type NewSubjectKey } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
 import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
 import type { KeyStore } from '../keystore/keystore.js';
-import { displayMask } from '../mask/index.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
 import type { Policy } from '../record/policy.js';
 import type { MediaRef } from '../record/schema.js';
@@ -27,23 +33,11 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { BlindIndexRow, IdentityRow, MediaRow, RecordRow, SubjectRow, Vault, VaultBatch } from '../vault/vault.js';
 import { digestKey } from '../vault/vault.js';
 import { gateRecord, type GatedRecord, type NormalisedIds } from './gate.js';
-import type { Scrubber } from './scrub.js';
+import { randomId, type SealResult, type StoredMedia } from './seal.js';
+import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
-import { canonicalIdentity, identityEntryOf, knownValuesOf, quasiOf } from './split.js';
 
-/** What the pipeline knows about one stored media file, as listed in the business object. */
-export interface StoredMedia {
-  id: string;
-  kind: string;
-  format: string;
-  mime: string;
-  bytes: number;
-  /** SHA-256 of the stripped plaintext. */
-  sha256: string;
-  width?: number;
-  height?: number;
-  durationMs?: number;
-}
+export type { StoredMedia } from './seal.js';
 
 /** Strips, encrypts and stores one media file; throws a SunderError MEDIA_* to reject the record. */
 export interface MediaStep {
@@ -58,13 +52,15 @@ export interface BatchDeps {
   store: ObjectStore;
   keys: IngestKeys;
   policy: Policy;
-  scrubber: Scrubber;
+  /** Wraps new subjects' secret keys to the roles, and media data keys to subjects. */
   sender: X25519Sender;
+  sealer: SealerPool;
   runId: string;
   /** Absent: records with media are rejected `MEDIA_UNSUPPORTED`; media is never stored unscrubbed. */
   media?: MediaStep;
-  /** Per-run caches, bounded. */
-  caches: RunCaches;
+  /** keyId -> subject public key, bounded. */
+  publicKeys: BoundedMap<string, Uint8Array>;
+  inflight: Inflight;
 }
 
 export class BoundedMap<K, V> extends Map<K, V> {
@@ -77,15 +73,54 @@ export class BoundedMap<K, V> extends Map<K, V> {
   }
 }
 
-export interface RunCaches {
-  /** keyId -> subject public key. */
-  publicKeys: BoundedMap<string, Uint8Array>;
-  /** `${subjectId}:${identity digest}` already sealed this run. */
-  identities: BoundedMap<string, true>;
-}
+/** What prepared-but-uncommitted batches will store, as later batches must see it. */
+export class Inflight {
+  private seq = 0;
+  private readonly committed = new Set<number>();
+  private readonly entries = new Map<number, { records: string[]; digests: string[]; subjects: string[] }>();
+  readonly records = new Set<string>();
+  readonly subjects = new Map<string, SubjectRow>();
+  readonly status = new Map<string, SubjectRow['status']>();
+  readonly adult = new Map<string, string>();
 
-export function newRunCaches(): RunCaches {
-  return { publicKeys: new BoundedMap(200_000), identities: new BoundedMap(200_000) };
+  /** Starts a batch; first forgets batches whose commit the vault already shows. */
+  begin(): number {
+    for (const n of this.committed) {
+      const e = this.entries.get(n);
+      if (e !== undefined) {
+        for (const r of e.records) this.records.delete(r);
+        for (const d of e.digests) this.subjects.delete(d);
+        for (const s of e.subjects) {
+          this.status.delete(s);
+          this.adult.delete(s);
+        }
+      }
+      this.entries.delete(n);
+    }
+    this.committed.clear();
+    const n = ++this.seq;
+    this.entries.set(n, { records: [], digests: [], subjects: [] });
+    return n;
+  }
+
+  addRecord(batch: number, recordId: string): void {
+    this.records.add(recordId);
+    this.entries.get(batch)!.records.push(recordId);
+  }
+
+  addSubjectDigest(batch: number, key: string, row: SubjectRow): void {
+    this.subjects.set(key, row);
+    this.entries.get(batch)!.digests.push(key);
+  }
+
+  touchSubject(batch: number, subjectId: string): void {
+    this.entries.get(batch)!.subjects.push(subjectId);
+  }
+
+  /** The batch's commit is visible to vault reads from now on. */
+  committedBatch(batch: number): void {
+    this.committed.add(batch);
+  }
 }
 
 export interface BatchResult {
@@ -107,12 +142,20 @@ interface Slot {
   createdSubject?: boolean;
   /** The collection date this record proves the subject 14 or over on, if it moves adultSince earlier. */
   adultSince?: string;
+  media?: StoredMedia[];
+  sealed?: SealResult;
 }
 
-/** 16 random bytes from the crypto module's pooled CSPRNG (one syscall per ~1,000 ids). */
-function randomId(): Buffer {
-  const r = systemRandom(16);
-  return Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+export interface PreparedBatch {
+  seq: number;
+  slots: Slot[];
+  accepted: Slot[];
+  created: Map<string, { row: SubjectRow; key: NewSubjectKey }>;
+  withdrawn: string[];
+  segmentId: string;
+  mediaPlan: Map<Slot, { ref: MediaRef; objectId: Buffer; objectKey: string }[]>;
+  /** Pending refs already written (media, before their objects). */
+  pendingWritten: string[];
 }
 
 function rejected(slot: Slot, code: RejectCode, path: string, reason: string): RejectedOutcome {
@@ -140,18 +183,10 @@ function looseIds(subject: unknown): NormalisedIds {
   return ids;
 }
 
-function displayOf(g: GatedRecord): string {
-  const s = g.record.subject;
-  const d: Record<string, string> = { name: displayMask('NAME', s.name) };
-  if (g.ids.cnId !== undefined) d.idNumber = displayMask('CN_ID', g.ids.cnId);
-  if (g.ids.phone !== undefined) d.phone = displayMask('PHONE', g.ids.phone);
-  if (g.ids.email !== undefined) d.email = displayMask('EMAIL', g.ids.email);
-  if (s.guardian !== undefined) d.guardian = displayMask('NAME', s.guardian.name);
-  return JSON.stringify(d);
-}
-
-export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promise<BatchResult> {
-  const { vault, keys, policy } = deps;
+/** Parses, validates, gates and resolves a batch; registers what it will store in the overlay. */
+export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promise<PreparedBatch> {
+  const { vault, keys, policy, inflight } = deps;
+  const seq = inflight.begin();
   const slots: Slot[] = items.map((item) => ({ index: item.index, digests: [], blind: [] }));
 
   // 1. Parse, validate and gate: decided from each record alone.
@@ -181,11 +216,14 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
     slot.gated = g.gated;
   });
 
-  // 2. Idempotence: a record id already in the vault is a duplicate, whatever it holds now.
-  const validIds = slots.filter((s) => s.recordId !== undefined && (s.gated !== undefined || s.outcome?.status === 'rejected')).map((s) => s.recordId!);
+  // 2. Idempotence: a record id already stored (or about to be, by a batch in flight) is a
+  // duplicate, whatever it holds now.
+  const isParseError = (s: Slot) => s.outcome?.status === 'rejected' && s.outcome.code === 'PARSE_ERROR';
+  const validIds = slots.filter((s) => s.recordId !== undefined && !isParseError(s)).map((s) => s.recordId!);
   const existing = validIds.length > 0 ? await vault.existingRecords(validIds) : new Set<string>();
   for (const slot of slots) {
-    if (slot.recordId !== undefined && existing.has(slot.recordId) && !(slot.outcome?.status === 'rejected' && slot.outcome.code === 'PARSE_ERROR')) {
+    if (slot.recordId === undefined || isParseError(slot)) continue;
+    if (existing.has(slot.recordId) || inflight.records.has(slot.recordId)) {
       slot.outcome = { status: 'duplicate', index: slot.index, recordId: slot.recordId };
       slot.gated = undefined;
       slot.withdrawIds = undefined;
@@ -201,20 +239,17 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
   const known = allDigests.length > 0 ? await vault.findSubjects(allDigests) : new Map<string, SubjectRow>();
 
   // 4. Resolve subjects in input order: a record sees the subjects earlier records created.
-  const overlay = new Map<string, SubjectRow>();
-  const status = new Map<string, SubjectRow['status']>();
   const created = new Map<string, { row: SubjectRow; key: NewSubjectKey }>();
   const withdrawn: string[] = [];
-  /** Subject -> earliest date shown 14 or over, as updated by this batch. */
-  const adult = new Map<string, string>();
-  const lookup = (k: string) => overlay.get(k) ?? known.get(k);
+  const lookup = (k: string) => inflight.subjects.get(k) ?? known.get(k);
   for (const slot of slots) {
     if (slot.withdrawIds !== undefined) {
       for (const d of slot.digests) {
         const row = lookup(digestKey(d.kind, d.digest));
         if (row !== undefined && !withdrawn.includes(row.subjectId)) {
           withdrawn.push(row.subjectId);
-          status.set(row.subjectId, 'withdrawn');
+          inflight.status.set(row.subjectId, 'withdrawn');
+          inflight.touchSubject(seq, row.subjectId);
         }
       }
       continue;
@@ -233,7 +268,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
     let row = matches.values().next().value as SubjectRow | undefined;
     const g = slot.gated;
     if (row !== undefined) {
-      const st = status.get(row.subjectId) ?? row.status;
+      const st = inflight.status.get(row.subjectId) ?? row.status;
       if (st !== 'active') {
         slot.outcome = rejected(slot, st === 'erased' ? 'SUBJECT_ERASED' : 'SUBJECT_WITHDRAWN', 'subject',
           st === 'erased' ? 'the subject was erased' : 'the subject withdrew consent');
@@ -241,7 +276,7 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
         continue;
       }
     }
-    const adultSince = row === undefined ? null : (adult.get(row.subjectId) ?? row.adultSince);
+    const adultSince = row === undefined ? null : (inflight.adult.get(row.subjectId) ?? row.adultSince);
     if (g.needsKnownAdult && (adultSince === null || adultSince > g.collectedOn)) {
       slot.outcome = rejected(slot, 'MINOR_NO_GUARDIAN_CONSENT', 'consent.guardianConsent',
         `no birth date or ID number shows an age, and the subject is not known to be ${policy.minorAge} or over: a guardian's consent is needed`);
@@ -253,34 +288,33 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
       const key = createSubjectKey(deps.sender, keys);
       row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
-      deps.caches.publicKeys.set(key.keyId, key.publicKey);
+      deps.publicKeys.set(key.keyId, key.publicKey);
       slot.createdSubject = true;
     }
     if (g.age !== undefined && g.age >= policy.minorAge && (adultSince === null || g.collectedOn < adultSince)) {
-      adult.set(row.subjectId, g.collectedOn);
+      inflight.adult.set(row.subjectId, g.collectedOn);
+      inflight.touchSubject(seq, row.subjectId);
       slot.adultSince = g.collectedOn;
     }
     slot.subject = row;
+    inflight.addRecord(seq, g.record.recordId);
     for (const d of slot.digests) {
       const k = digestKey(d.kind, d.digest);
       if (lookup(k) === undefined) {
-        overlay.set(k, row);
+        inflight.addSubjectDigest(seq, k, row);
         slot.blind.push({ kind: d.kind, digest: d.digest, subjectId: row.subjectId });
       }
     }
   }
 
   // 5. Public keys of existing subjects, for wrapping their data keys.
-  const missing = [...new Set(slots.filter((s) => s.subject !== undefined && !deps.caches.publicKeys.has(s.subject.keyId)).map((s) => s.subject!.keyId))];
+  const missing = [...new Set(slots.filter((s) => s.subject !== undefined && !deps.publicKeys.has(s.subject.keyId)).map((s) => s.subject!.keyId))];
   if (missing.length > 0) {
     const found = await deps.keystore.publicKeys(missing);
-    for (const [id, pk] of found) deps.caches.publicKeys.set(id, pk);
+    for (const [id, pk] of found) deps.publicKeys.set(id, pk);
   }
 
-  // 6. Pending marks, then seal and write.
   const accepted = slots.filter((s) => s.subject !== undefined && s.gated !== undefined);
-  const segmentId = newId();
-  const segmentKey = `segments/${segmentId}`;
   const mediaPlan = new Map<Slot, { ref: MediaRef; objectId: Buffer; objectKey: string }[]>();
   for (const slot of accepted) {
     const refs = slot.gated!.record.business.media;
@@ -291,26 +325,29 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
       }));
     }
   }
-  const pendingRefs = [
-    ...(accepted.length > 0 ? [`object:${segmentKey}`] : []),
-    ...[...mediaPlan.values()].flat().map((m) => `object:${m.objectKey}`),
-    ...[...created.values()].map((c) => `key:${c.key.keyId}`),
-  ];
-  if (pendingRefs.length > 0) await vault.addPending(pendingRefs.map((ref) => ({ ref, runId: deps.runId })));
+  return { seq, slots, accepted, created, withdrawn, segmentId: newId(), mediaPlan, pendingWritten: [] };
+}
 
-  const segment = new SegmentBuilder();
-  const identities: IdentityRow[] = [];
-  const records: RecordRow[] = [];
-  const media: MediaRow[] = [];
-  const blindIndexes: BlindIndexRow[] = [];
-  const usedSubjects = new Set<string>();
+/** True when the batch's outcome can change after prepare (a media file may be rejected). */
+export function hasMedia(prepared: PreparedBatch): boolean {
+  return prepared.mediaPlan.size > 0;
+}
 
-  const mediaFailures = new Map<Slot, RejectedOutcome>();
-  const storedMedia = new Map<Slot, StoredMedia[]>();
-  if (deps.media !== undefined && mediaPlan.size > 0) {
-    await Promise.all([...mediaPlan].map(async ([slot, plan]) => {
+function publicKeyOf(deps: BatchDeps, keyId: string): Uint8Array {
+  const pk = deps.publicKeys.get(keyId);
+  if (pk === undefined) throw new Error(`[sunder] the key store has no public key for a subject the vault knows (key ${keyId}): the stores are out of step`);
+  return pk;
+}
+
+/** Strips and stores media (after their pending marks), then seals every accepted record. */
+export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promise<void> {
+  if (prepared.mediaPlan.size > 0) {
+    const refs = [...prepared.mediaPlan.values()].flat().map((m) => `object:${m.objectKey}`);
+    await deps.vault.addPending(refs.map((ref) => ({ ref, runId: deps.runId })));
+    prepared.pendingWritten.push(...refs);
+    await Promise.all([...prepared.mediaPlan].map(async ([slot, plan]) => {
       const row = slot.subject!;
-      const recipient = deps.sender.recipient(deps.caches.publicKeys.get(row.keyId)!);
+      const recipient = deps.sender.recipient(publicKeyOf(deps, row.keyId));
       const done: StoredMedia[] = [];
       for (const [i, m] of plan.entries()) {
         try {
@@ -318,85 +355,69 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
         } catch (err) {
           if (!isSunderError(err) || !err.code.startsWith('MEDIA_')) throw err;
           for (const p of plan) await deps.store.delete(p.objectKey);
-          mediaFailures.set(slot, rejected(slot, 'MEDIA_REJECTED', `business.media.${i}.path`, `${err.code}: ${err.message.replace(/^\[sunder\] /, '')}`));
+          slot.outcome = rejected(slot, 'MEDIA_REJECTED', `business.media.${i}.path`, `${err.code}: ${err.message.replace(/^\[sunder\] /, '')}`);
           return;
         }
       }
-      storedMedia.set(slot, done);
+      slot.media = done;
     }));
   }
+  const toSeal = prepared.accepted.filter((s) => s.outcome === undefined);
+  const results = await deps.sealer.sealAll(toSeal.map((slot) => ({
+    gated: slot.gated!,
+    subjectId: slot.subject!.subjectId,
+    keyId: slot.subject!.keyId,
+    pseudonym: slot.subject!.pseudonym,
+    publicKey: publicKeyOf(deps, slot.subject!.keyId),
+    media: slot.media ?? [],
+  })));
+  toSeal.forEach((slot, i) => (slot.sealed = results[i]));
+}
 
-  for (const slot of accepted) {
-    const failure = mediaFailures.get(slot);
-    if (failure !== undefined) {
-      slot.outcome = failure;
-      continue;
-    }
+/** Writes keys and the segment, then commits: the batch's commit point. */
+export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Promise<BatchResult> {
+  const { vault } = deps;
+  const { slots, created, segmentId } = prepared;
+  const segmentKey = `segments/${segmentId}`;
+  const stored = prepared.accepted.filter((s) => s.sealed !== undefined);
+  const usedSubjects = new Set(stored.map((s) => s.subject!.subjectId));
+  const newSubjects = [...created.values()].filter((c) => usedSubjects.has(c.row.subjectId));
+
+  const pendingRefs = [...(stored.length > 0 ? [`object:${segmentKey}`] : []), ...newSubjects.map((c) => `key:${c.key.keyId}`)];
+  if (pendingRefs.length > 0) await vault.addPending(pendingRefs.map((ref) => ({ ref, runId: deps.runId })));
+
+  const segment = new SegmentBuilder();
+  const identities: IdentityRow[] = [];
+  const records: RecordRow[] = [];
+  const media: MediaRow[] = [];
+  const blindIndexes: BlindIndexRow[] = [];
+  for (const slot of stored) {
     const g = slot.gated!;
     const row = slot.subject!;
-    const publicKey = deps.caches.publicKeys.get(row.keyId);
-    if (publicKey === undefined) throw new Error(`[sunder] the key store has no public key for a subject the vault knows (key ${row.keyId}): the stores are out of step`);
-    const recipient = deps.sender.recipient(publicKey);
-
-    // The identity side: sealed once per distinct snapshot.
-    const entry = identityEntryOf(g, row.subjectId, policy);
-    const canonical = canonicalIdentity(entry);
-    const idDigest = identityDigest(keys.indexKey, canonical);
-    const seenKey = `${row.subjectId}:${idDigest.toString('hex')}`;
-    if (!deps.caches.identities.has(seenKey)) {
-      const sealed = encryptObject(recipient, { objectId: randomId(), keyId: row.keyId, context: `identity|${row.subjectId}` }, Buffer.from(JSON.stringify(entry)));
-      identities.push({ subjectId: row.subjectId, digest: idDigest, entry: sealed, display: displayOf(g), recordId: g.record.recordId });
-      deps.caches.identities.set(seenKey, true);
+    const sealed = slot.sealed!;
+    if (sealed.identity !== undefined) {
+      identities.push({ subjectId: row.subjectId, digest: sealed.identity.digest, entry: sealed.identity.entry, display: sealed.identity.display, recordId: g.record.recordId });
     }
-
-    // The business side: scrubbed, generalised, sealed.
-    const matcher = deps.scrubber.known(idDigest.toString('hex'), knownValuesOf(g));
-    const counts: Record<string, number> = {};
-    const text: Record<string, string> = {};
-    for (const [field, value] of Object.entries(g.record.business.text)) text[field] = deps.scrubber.scrub(value, matcher, counts);
-    const attributes: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(g.record.business.attributes)) {
-      const where = policy.attributes[name] ?? 'business';
-      if (where !== 'business') continue;
-      attributes[name] = typeof value === 'string' ? deps.scrubber.scrub(value, matcher, counts) : value;
-    }
-    const objectIdBytes = randomId();
-    const objectId = objectIdBytes.toString('base64url');
-    const business = {
-      v: 1,
-      id: objectId,
-      pseudonym: row.pseudonym,
-      project: g.record.project,
-      collectedAt: g.record.collectedAt,
-      quasi: quasiOf(g, policy),
-      attributes,
-      text,
-      media: storedMedia.get(slot) ?? [],
-      consent: { scopes: [...g.consent.scopes], crossBorder: g.consent.crossBorder, policyVersion: g.consent.policyVersion },
-    };
-    const sealed = encryptObject(recipient, { objectId: objectIdBytes, keyId: row.keyId, context: `business|${row.pseudonym}` }, Buffer.from(JSON.stringify(business)));
-    const at = segment.append(sealed);
+    const at = segment.append(sealed.sealed);
     records.push({
-      recordId: g.record.recordId, subjectId: row.subjectId, objectId, project: g.record.project, collectedAt: g.record.collectedAt,
+      recordId: g.record.recordId, subjectId: row.subjectId, objectId: sealed.objectId, project: g.record.project, collectedAt: g.record.collectedAt,
       segmentId, offset: at.offset, length: at.length, scopes: g.consent.scopes.join('|'), crossBorder: g.consent.crossBorder,
       policyVersion: g.consent.policyVersion,
     });
-    for (const m of storedMedia.get(slot) ?? []) media.push({ objectId: m.id, recordId: g.record.recordId, kind: m.kind, format: m.format, bytes: m.bytes });
+    for (const m of slot.media ?? []) media.push({ objectId: m.id, recordId: g.record.recordId, kind: m.kind, format: m.format, bytes: m.bytes });
     blindIndexes.push(...slot.blind);
-    usedSubjects.add(row.subjectId);
-    slot.outcome = { status: 'stored', index: slot.index, recordId: g.record.recordId, objectId, newSubject: slot.createdSubject === true, detections: counts };
+    slot.outcome = { status: 'stored', index: slot.index, recordId: g.record.recordId, objectId: sealed.objectId, newSubject: slot.createdSubject === true, detections: sealed.counts };
   }
 
-  // 7. Keys, then the segment, then the commit point.
-  const newSubjects = [...created.values()].filter((c) => usedSubjects.has(c.row.subjectId));
   // Only stored records may vouch for an age; a new subject's row carries its date directly.
   const adultSince = new Map<string, string>();
-  for (const slot of accepted) {
-    if (slot.outcome?.status !== 'stored' || slot.adultSince === undefined) continue;
+  for (const slot of stored) {
+    if (slot.adultSince === undefined) continue;
     const prev = adultSince.get(slot.subject!.subjectId);
     if (prev === undefined || slot.adultSince < prev) adultSince.set(slot.subject!.subjectId, slot.adultSince);
   }
   for (const c of newSubjects) c.row.adultSince = adultSince.get(c.row.subjectId) ?? null;
+
   await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: c.key.publicKey, wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
   const segments = [];
   if (records.length > 0) {
@@ -412,12 +433,12 @@ export async function processBatch(deps: BatchDeps, items: SourceItem[]): Promis
     media,
     segments,
     adultSince: [...adultSince].filter(([id]) => !created.has(id)).map(([subjectId, date]) => ({ subjectId, date })),
-    withdrawn,
-    clearPending: pendingRefs,
+    withdrawn: prepared.withdrawn,
+    clearPending: [...prepared.pendingWritten, ...pendingRefs],
   };
   await vault.commit(batch);
+  deps.inflight.committedBatch(prepared.seq);
   // Keys made for subjects whose every record failed were never stored; nothing to undo.
-  // An empty segment was never written; its pending mark is cleared with the commit.
 
   return { outcomes: slots.map((s) => s.outcome ?? rejected(s, 'INTERNAL', '', 'no outcome was decided (a bug)')), newSubjects: newSubjects.length };
 }

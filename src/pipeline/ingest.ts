@@ -22,11 +22,11 @@ import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { Vault } from '../vault/vault.js';
-import { newRunCaches, processBatch, type BatchDeps, type MediaStep } from './batch.js';
+import { BoundedMap, commitBatch, hasMedia, Inflight, prepareBatch, sealBatch, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
+import { SealerPool } from './sealer-pool.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
-import { Scrubber } from './scrub.js';
 import { fileItems, objectItems, type RecordSource, type SourceItem } from './sources.js';
 import { existsSync } from 'node:fs';
 
@@ -43,6 +43,11 @@ export interface IngestorOptions {
   maxBatchDelayMs?: number;
   /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
   media?: (ctx: { store: ObjectStore; mediaRoot: string }) => MediaStep;
+  /**
+   * Worker threads that seal records (scan, mask, encrypt) beside the main thread.
+   * @default os.availableParallelism() - 1
+   */
+  workers?: number;
   /** Told about things a person running ingest should know (keys created, recovery done). */
   onNotice?: (message: string) => void;
   /** Swap in other backends (PostgreSQL vault, S3 store); the embedded default otherwise. */
@@ -171,32 +176,69 @@ export class Ingestor {
       const log: WriteStream = createWriteStream(outcomesFile, { mode: 0o600 });
       const summary: RunSummary = { runId, records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, outcomesFile };
       await this.vault.startRun(runId);
+      const sealer = new SealerPool({
+        indexKey: this.keys.indexKey,
+        policy: this.policy,
+        ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
+      });
       const deps: BatchDeps = {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
-        scrubber: new Scrubber({ disable: this.policy.detect.disable }), sender: new X25519Sender(), runId, caches: newRunCaches(),
+        sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), inflight: new Inflight(),
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
       };
+      const account = async function* (result: BatchResult): AsyncGenerator<Outcome> {
+        summary.subjects += result.newSubjects;
+        let lines = '';
+        for (const o of result.outcomes) {
+          summary.records++;
+          if (o.status === 'stored') {
+            summary.stored++;
+            for (const [k, n] of Object.entries(o.detections)) summary.detections[k] = (summary.detections[k] ?? 0) + n;
+          } else if (o.status === 'duplicate') summary.duplicates++;
+          else {
+            summary.rejected++;
+            summary.rejections[o.code] = (summary.rejections[o.code] ?? 0) + 1;
+          }
+          lines += JSON.stringify(o) + '\n';
+        }
+        if (!log.write(lines)) await once(log, 'drain');
+        yield* result.outcomes;
+      };
+      // Two batches overlap: while batch k seals (mostly in workers) and commits, batch k+1 is
+      // read and resolved on this thread. Commits stay in order. A batch with media may still
+      // change outcomes after prepare (a file can be rejected), so it is finished before the
+      // next batch is prepared.
+      let inflight: Promise<BatchResult> | undefined;
       try {
         for await (const batch of batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)) {
-          const result = await processBatch(deps, batch);
-          summary.subjects += result.newSubjects;
-          let lines = '';
-          for (const o of result.outcomes) {
-            summary.records++;
-            if (o.status === 'stored') {
-              summary.stored++;
-              for (const [k, n] of Object.entries(o.detections)) summary.detections[k] = (summary.detections[k] ?? 0) + n;
-            } else if (o.status === 'duplicate') summary.duplicates++;
-            else {
-              summary.rejected++;
-              summary.rejections[o.code] = (summary.rejections[o.code] ?? 0) + 1;
-            }
-            lines += JSON.stringify(o) + '\n';
+          const prepared = await prepareBatch(deps, batch);
+          const previous = inflight;
+          const done = (async () => {
+            await sealBatch(deps, prepared);
+            // Never commit past a failed batch: its subjects may be this batch's subjects.
+            if (previous !== undefined) await previous;
+            return commitBatch(deps, prepared);
+          })();
+          inflight = done;
+          // Nothing may be left unobserved if the consumer stops early.
+          done.catch(() => undefined);
+          if (previous !== undefined) yield* account(await previous);
+          if (hasMedia(prepared)) {
+            inflight = undefined;
+            yield* account(await done);
           }
-          if (!log.write(lines)) await once(log, 'drain');
-          for (const o of result.outcomes) yield o;
         }
+        if (inflight !== undefined) {
+          const last = inflight;
+          inflight = undefined;
+          yield* account(await last);
+        }
+      } catch (err) {
+        // Let the batch in flight settle before the stores close under it.
+        await inflight?.catch(() => undefined);
+        throw err;
       } finally {
+        await sealer.close();
         await deps.media?.close?.();
         summary.elapsedMs = Date.now() - started;
         run.summary = summary;

@@ -41,7 +41,7 @@ describe('crash safety', () => {
     await writeNdjson(input, { seed: 7, count: RECORDS, recordsPerSubject: 3.5, textBytes: 600 });
     const policy = join(work, 'policy.json');
     // Small batches: many commit points for a kill to land between.
-    writeFileSync(policy, JSON.stringify({ batchSize: 50 }));
+    writeFileSync(policy, JSON.stringify({ batchSize: 100 }));
     const data = join(work, 'data');
     const args = ['--data', data, 'ingest', input, '--policy', policy];
     const rng = createRng(42);

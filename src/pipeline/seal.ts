@@ -1,0 +1,159 @@
+/**
+ * Sealing one accepted record: the CPU-heavy half of ingest (scan and mask the text, build the
+ * business object and the identity entry, encrypt both). A pure function of its task plus
+ * per-thread caches, so it runs the same on the main thread and in a worker.
+ */
+import { encryptObject } from '../crypto/format.js';
+import { identityDigest } from '../crypto/hmac.js';
+import { systemRandom, X25519Sender } from '../crypto/recipient.js';
+import type { KnownMatcher } from '../detect/index.js';
+import type { KnownValue } from '../detect/types.js';
+import { displayMask } from '../mask/index.js';
+import type { Policy } from '../record/policy.js';
+import type { GatedRecord } from './gate.js';
+import { Scrubber } from './scrub.js';
+import { canonicalIdentity, identityEntryOf, knownValuesOf, quasiOf } from './split.js';
+
+/** What the pipeline knows about one stored media file, as listed in the business object. */
+export interface StoredMedia {
+  id: string;
+  kind: string;
+  format: string;
+  mime: string;
+  bytes: number;
+  /** SHA-256 of the stripped plaintext. */
+  sha256: string;
+  width?: number;
+  height?: number;
+  durationMs?: number;
+}
+
+export interface SealTask {
+  gated: GatedRecord;
+  subjectId: string;
+  keyId: string;
+  pseudonym: string;
+  publicKey: Uint8Array;
+  media: StoredMedia[];
+}
+
+export interface SealResult {
+  /** Present when this identity snapshot was not sealed before in this thread's run. */
+  identity?: { digest: Uint8Array; entry: Uint8Array; display: string };
+  objectId: string;
+  sealed: Uint8Array;
+  /** Identifiers masked in the business text, by kind. */
+  counts: Record<string, number>;
+}
+
+export interface RecordSealerOptions {
+  indexKey: Uint8Array;
+  policy: Policy;
+}
+
+/** 16 random bytes from the crypto module's pooled CSPRNG. */
+export function randomId(): Buffer {
+  const r = systemRandom(16);
+  return Buffer.from(r.buffer, r.byteOffset, r.byteLength);
+}
+
+class Bounded<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}
+
+function displayOf(g: GatedRecord): string {
+  const s = g.record.subject;
+  const d: Record<string, string> = { name: displayMask('NAME', s.name) };
+  if (g.ids.cnId !== undefined) d.idNumber = displayMask('CN_ID', g.ids.cnId);
+  if (g.ids.phone !== undefined) d.phone = displayMask('PHONE', g.ids.phone);
+  if (g.ids.email !== undefined) d.email = displayMask('EMAIL', g.ids.email);
+  if (s.guardian !== undefined) d.guardian = displayMask('NAME', s.guardian.name);
+  return JSON.stringify(d);
+}
+
+export class RecordSealer {
+  private readonly scrubber: Scrubber;
+  /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
+  private readonly sender = new X25519Sender();
+  /** `${subjectId}:${identity digest}` sealed already by this thread in this run. */
+  private readonly seen = new Bounded<string, true>(200_000);
+  /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
+  private readonly known = new Bounded<string, { values: Set<string>; list: KnownValue[]; matcher: KnownMatcher }>(20_000);
+
+  constructor(private readonly options: RecordSealerOptions) {
+    this.scrubber = new Scrubber({ disable: options.policy.detect.disable });
+  }
+
+  /**
+   * One matcher per subject, grown to the union of the values their records carried: a later
+   * record that mentions the phone its own record left out is still masked, and records that
+   * carry subsets of known values reuse the compiled matcher.
+   */
+  private matcherFor(subjectId: string, values: KnownValue[]): KnownMatcher {
+    const hit = this.known.get(subjectId);
+    if (hit !== undefined && values.every((v) => hit.values.has(`${v.kind}\0${v.value}`))) return hit.matcher;
+    const list = hit === undefined ? [] : [...hit.list];
+    const set = hit === undefined ? new Set<string>() : new Set(hit.values);
+    for (const v of values) {
+      const k = `${v.kind}\0${v.value}`;
+      if (!set.has(k)) {
+        set.add(k);
+        list.push(v);
+      }
+    }
+    const matcher = this.scrubber.scanner.compileKnown(list);
+    this.known.set(subjectId, { values: set, list, matcher });
+    return matcher;
+  }
+
+  seal(task: SealTask): SealResult {
+    const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
+    const recipient = this.sender.recipient(task.publicKey);
+    const result: Partial<SealResult> = {};
+
+    // The identity side: sealed once per distinct snapshot.
+    const entry = identityEntryOf(g, task.subjectId, policy);
+    const digest = identityDigest(this.options.indexKey, canonicalIdentity(entry));
+    const seenKey = `${task.subjectId}:${digest.toString('hex')}`;
+    if (!this.seen.has(seenKey)) {
+      const sealedEntry = encryptObject(recipient, { objectId: randomId(), keyId: task.keyId, context: `identity|${task.subjectId}` }, Buffer.from(JSON.stringify(entry)));
+      result.identity = { digest, entry: sealedEntry, display: displayOf(g) };
+      this.seen.set(seenKey, true);
+    }
+
+    // The business side: scrubbed, generalised, sealed.
+    const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
+    const counts: Record<string, number> = {};
+    const text: Record<string, string> = {};
+    for (const [field, value] of Object.entries(g.record.business.text)) text[field] = this.scrubber.scrub(value, matcher, counts);
+    const attributes: Record<string, unknown> = {};
+    for (const [name, value] of Object.entries(g.record.business.attributes)) {
+      if ((policy.attributes[name] ?? 'business') !== 'business') continue;
+      attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts) : value;
+    }
+    const objectIdBytes = randomId();
+    const objectId = objectIdBytes.toString('base64url');
+    const business = {
+      v: 1,
+      id: objectId,
+      pseudonym: task.pseudonym,
+      project: g.record.project,
+      collectedAt: g.record.collectedAt,
+      quasi: quasiOf(g, policy),
+      attributes,
+      text,
+      media: task.media,
+      consent: { scopes: [...g.consent.scopes], crossBorder: g.consent.crossBorder, policyVersion: g.consent.policyVersion },
+    };
+    result.objectId = objectId;
+    result.sealed = encryptObject(recipient, { objectId: objectIdBytes, keyId: task.keyId, context: `business|${task.pseudonym}` }, Buffer.from(JSON.stringify(business)));
+    result.counts = counts;
+    return result as SealResult;
+  }
+}

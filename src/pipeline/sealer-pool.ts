@@ -1,0 +1,107 @@
+/**
+ * Spreads sealing over both cores: worker threads take most of each batch while the main thread
+ * seals a share itself and then goes on reading and resolving the next batch. Records keep
+ * their order: results come back per task index.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { SunderError, type ErrorCode } from '../errors.js';
+import { RecordSealer, type RecordSealerOptions, type SealResult, type SealTask } from './seal.js';
+
+export interface SealerPoolOptions extends RecordSealerOptions {
+  /**
+   * Worker threads. 0 seals everything on the calling thread.
+   * @default availableParallelism() - 1
+   */
+  workers?: number;
+  /**
+   * Share of each batch the main thread seals itself, since it also parses, resolves and commits.
+   * @default 0.2
+   */
+  localShare?: number;
+  /** Batches smaller than this are sealed locally (a worker's start-up is not worth it). @default 64 */
+  minTasksForWorkers?: number;
+}
+
+interface Pending {
+  resolve: (r: SealResult[]) => void;
+  reject: (e: Error) => void;
+}
+
+export class SealerPool {
+  private readonly local: RecordSealer;
+  private workers: { worker: Worker; pending: Map<number, Pending> }[] | undefined;
+  private nextId = 0;
+  private readonly count: number;
+  private failure: Error | undefined;
+
+  constructor(private readonly options: SealerPoolOptions) {
+    this.local = new RecordSealer(options);
+    this.count = Math.max(0, options.workers ?? availableParallelism() - 1);
+  }
+
+  private start(): NonNullable<SealerPool['workers']> {
+    if (this.workers !== undefined) return this.workers;
+    // Compiled, the worker is a .js file beside this one; from sources (tests, tsx) a .ts file
+    // loaded through tsx.
+    const ts = import.meta.url.endsWith('.ts');
+    const url = new URL(ts ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
+    this.workers = Array.from({ length: this.count }, () => {
+      const worker = new Worker(url, {
+        workerData: { indexKey: this.options.indexKey, policy: this.options.policy },
+        execArgv: ts ? ['--import', 'tsx'] : [],
+      });
+      const pending = new Map<number, Pending>();
+      worker.on('message', (msg: { id: number; results?: SealResult[]; error?: { message: string; code?: ErrorCode } }) => {
+        const p = pending.get(msg.id);
+        if (p === undefined) return;
+        pending.delete(msg.id);
+        if (msg.results !== undefined) p.resolve(msg.results);
+        else p.reject(new SunderError(msg.error?.code ?? 'INTERNAL', `sealing worker: ${msg.error?.message ?? 'failed'}`));
+      });
+      const fail = (err: Error) => {
+        this.failure = err;
+        for (const p of pending.values()) p.reject(err);
+        pending.clear();
+      };
+      worker.on('error', fail);
+      worker.on('exit', (code) => {
+        if (code !== 0) fail(new SunderError('INTERNAL', `sealing worker exited with code ${code}`));
+      });
+      return { worker, pending };
+    });
+    return this.workers;
+  }
+
+  private send(w: { worker: Worker; pending: Map<number, Pending> }, tasks: SealTask[]): Promise<SealResult[]> {
+    if (this.failure !== undefined) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      w.pending.set(id, { resolve, reject });
+      w.worker.postMessage({ id, tasks });
+    });
+  }
+
+  /** Seals every task; results in task order. */
+  async sealAll(tasks: SealTask[]): Promise<SealResult[]> {
+    if (this.count === 0 || tasks.length < (this.options.minTasksForWorkers ?? 64)) return tasks.map((t) => this.local.seal(t));
+    const workers = this.start();
+    const localCount = Math.floor(tasks.length * (this.options.localShare ?? 0.2));
+    const rest = tasks.length - localCount;
+    const per = Math.ceil(rest / workers.length);
+    // Send the workers their parts first, so they run while this thread seals its own.
+    const remote = workers.map((w, i) => {
+      const part = tasks.slice(localCount + i * per, localCount + (i + 1) * per);
+      return part.length === 0 ? Promise.resolve([]) : this.send(w, part);
+    });
+    const mine = tasks.slice(0, localCount).map((t) => this.local.seal(t));
+    const theirs = await Promise.all(remote);
+    return [...mine, ...theirs.flat()];
+  }
+
+  async close(): Promise<void> {
+    const workers = this.workers ?? [];
+    this.workers = undefined;
+    await Promise.all(workers.map((w) => w.worker.terminate()));
+  }
+}
