@@ -18,9 +18,9 @@ import { pipeline } from 'node:stream/promises';
 import assert from 'node:assert/strict';
 import nacl from 'tweetnacl';
 import { decryptObject, encryptObject } from '../src/crypto/format.js';
-import { X25519Identity, X25519Sender } from '../src/crypto/recipient.js';
+import { X25519Identity, X25519Sender, openSealed, sealTo } from '../src/crypto/recipient.js';
 import { createDecryptStream, createEncryptStream } from '../src/crypto/stream.js';
-import { boxBefore, generateX25519KeyPair } from '../src/crypto/x25519.js';
+import { boxBefore, generateX25519KeyPair, secretKeyObject } from '../src/crypto/x25519.js';
 
 const quick = process.argv.includes('--quick');
 const BUDGET_MS = quick ? 300 : 1500;
@@ -53,25 +53,45 @@ function report(group: string, name: string, value: string, note = ''): void {
 }
 
 // 1. Key pair + shared key -------------------------------------------------------------------
+// What a new subject costs at ingest: a fresh subject key pair, then the shared key between the
+// run's ephemeral key (imported once per run) and the new public key.
 {
-  const peer = nacl.box.keyPair();
-  let last: { nacl: Uint8Array; native: Uint8Array } | undefined;
+  const runEphemeral = nacl.box.keyPair();
+  const runEphemeralObject = secretKeyObject(runEphemeral.secretKey);
   const naclOps = opsPerSecond(() => {
     const kp = nacl.box.keyPair();
-    nacl.box.before(peer.publicKey, kp.secretKey);
+    nacl.box.before(kp.publicKey, runEphemeral.secretKey);
   }, 10);
   const nativeOps = opsPerSecond(() => {
     const kp = generateX25519KeyPair();
-    boxBefore(peer.publicKey, kp.secretKey);
+    boxBefore(kp.publicKey, runEphemeralObject);
   }, 10);
-  // Correctness: the same key pair gives the same box key both ways.
-  const kp = generateX25519KeyPair();
-  last = { nacl: nacl.box.before(peer.publicKey, kp.secretKey), native: boxBefore(peer.publicKey, kp.secretKey) };
-  assert.deepEqual(Buffer.from(last.native), Buffer.from(last.nacl));
-  const sharedOnlyNacl = opsPerSecond(() => void nacl.box.before(peer.publicKey, kp.secretKey), 10);
-  const sharedOnlyNative = opsPerSecond(() => void boxBefore(peer.publicKey, kp.secretKey), 10);
-  report('x25519', 'tweetnacl keyPair + box.before', `${fmt(naclOps)} ops/s`, `${(1000 / naclOps).toFixed(3)} ms each`);
-  report('x25519', 'native keyPair + shared key (+HSalsa20)', `${fmt(nativeOps)} ops/s`, `${(1000 / nativeOps).toFixed(3)} ms each, ${ratio(nativeOps, naclOps)} tweetnacl`);
+  // Correctness: the same keys give the same box key both ways, and native key pairs are valid.
+  for (let i = 0; i < 20; i++) {
+    const kp = generateX25519KeyPair();
+    assert.deepEqual(Buffer.from(nacl.box.keyPair.fromSecretKey(kp.secretKey).publicKey), Buffer.from(kp.publicKey));
+    assert.deepEqual(Buffer.from(boxBefore(kp.publicKey, runEphemeralObject)), Buffer.from(nacl.box.before(kp.publicKey, runEphemeral.secretKey)));
+  }
+  const peer = generateX25519KeyPair();
+  const sharedOnlyNacl = opsPerSecond(() => void nacl.box.before(peer.publicKey, runEphemeral.secretKey), 10);
+  const sharedOnlyNative = opsPerSecond(() => void boxBefore(peer.publicKey, runEphemeralObject), 10);
+  const keyPairNacl = opsPerSecond(() => void nacl.box.keyPair(), 10);
+  const keyPairNative = opsPerSecond(() => void generateX25519KeyPair(), 10);
+  report('x25519 (new subject)', 'tweetnacl keyPair + box.before', `${fmt(naclOps)} ops/s`, `${(1000 / naclOps).toFixed(3)} ms each`);
+  report('x25519 (new subject)', 'native keyPair + shared key (+HSalsa20)', `${fmt(nativeOps)} ops/s`, `${(1000 / nativeOps).toFixed(3)} ms each, ${ratio(nativeOps, naclOps)} tweetnacl`);
+  report('x25519', 'tweetnacl keyPair only', `${fmt(keyPairNacl)} ops/s`);
+  report('x25519', 'native keyPair only', `${fmt(keyPairNative)} ops/s`, `${ratio(keyPairNative, keyPairNacl)} tweetnacl`);
+  // Wrapping a new subject's secret key to a role: an anonymous sealed box each.
+  const role = generateX25519KeyPair();
+  const secret = randomBytes(32);
+  assert.deepEqual(Buffer.from(openSealed(role, sealTo(role.publicKey, secret))), secret);
+  const sealNative = opsPerSecond(() => void sealTo(role.publicKey, secret), 10);
+  const sealNacl = opsPerSecond(() => {
+    const eph = nacl.box.keyPair();
+    nacl.box(secret, nacl.randomBytes(24), role.publicKey, eph.secretKey);
+  }, 10);
+  report('x25519', 'tweetnacl sealed box (keyPair + box)', `${fmt(sealNacl)} ops/s`);
+  report('x25519', 'sealTo (native ephemeral + secretbox)', `${fmt(sealNative)} ops/s`, `${ratio(sealNative, sealNacl)} tweetnacl`);
   report('x25519', 'tweetnacl box.before only', `${fmt(sharedOnlyNacl)} ops/s`);
   report('x25519', 'native shared key only', `${fmt(sharedOnlyNative)} ops/s`, `${ratio(sharedOnlyNative, sharedOnlyNacl)} tweetnacl`);
 }

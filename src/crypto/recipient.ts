@@ -14,7 +14,7 @@
 import { createHash, randomFillSync, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
 import { SunderError } from '../errors.js';
-import { boxBefore, generateX25519KeyPair, publicKeyObject, secretKeyObject, x25519KeyPairFromSecretKey, type X25519KeyPair } from './x25519.js';
+import { boxBefore, generateX25519Ephemeral, publicKeyObject, secretKeyObject, x25519KeyPairFromSecretKey, type X25519KeyPair } from './x25519.js';
 
 /** Returns `length` fresh random bytes. Injected only to make test vectors deterministic. */
 export type RandomSource = (length: number) => Uint8Array;
@@ -118,10 +118,15 @@ export class X25519Sender {
     }
     this.#max = maxCached;
     this.#random = options.random ?? systemRandom;
-    const pair = options.ephemeralSecretKey ? x25519KeyPairFromSecretKey(options.ephemeralSecretKey) : generateX25519KeyPair();
-    this.publicKey = pair.publicKey;
-    this.#secret = secretKeyObject(pair.secretKey);
-    pair.secretKey.fill(0);
+    if (options.ephemeralSecretKey) {
+      this.publicKey = x25519KeyPairFromSecretKey(options.ephemeralSecretKey).publicKey;
+      this.#secret = secretKeyObject(options.ephemeralSecretKey);
+    } else {
+      // The run's ephemeral secret never leaves OpenSSL: nothing to wipe, nothing to leak.
+      const eph = generateX25519Ephemeral();
+      this.publicKey = eph.publicKey;
+      this.#secret = eph.privateKey;
+    }
   }
 
   /** The recipient for a subject public key; the shared key is computed on first use only. */
@@ -285,9 +290,8 @@ function sealNonce(epk: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array 
  * Output: ephemeral public key (32) || nacl.box(secret, nonce, rolePublicKey, ephemeralSecret).
  */
 export function sealTo(rolePublicKey: Uint8Array, secret: Uint8Array): Uint8Array {
-  const eph = generateX25519KeyPair();
-  const key = boxBefore(publicKeyObject(rolePublicKey), eph.secretKey);
-  eph.secretKey.fill(0);
+  const eph = generateX25519Ephemeral();
+  const key = boxBefore(publicKeyObject(rolePublicKey), eph.privateKey);
   const boxed = nacl.secretbox(secret, sealNonce(eph.publicKey, rolePublicKey), key);
   key.fill(0);
   const out = new Uint8Array(32 + boxed.length);

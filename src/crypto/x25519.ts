@@ -86,6 +86,15 @@ export function generateX25519KeyPair(): X25519KeyPair {
 }
 
 /**
+ * A fresh key pair whose secret half stays inside a node KeyObject (never exported): for
+ * ephemeral keys that are used at once, it saves re-importing the secret (~0.04 ms).
+ */
+export function generateX25519Ephemeral(): { publicKey: Uint8Array; privateKey: KeyObject } {
+  const { publicKey, privateKey } = generateKeyPairSync('x25519');
+  return { publicKey: rawFromJwk(publicKey.export({ format: 'jwk' }).x), privateKey };
+}
+
+/**
  * The key pair for a given 32-byte secret, like `nacl.box.keyPair.fromSecretKey`. Used for
  * deterministic test vectors and to recover a public key from an unwrapped secret key.
  */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import nacl from 'tweetnacl';
 import { isSunderError } from '../../src/errors.js';
-import { boxBefore, generateX25519KeyPair, x25519, x25519KeyPairFromSecretKey } from '../../src/crypto/x25519.js';
+import { boxBefore, generateX25519Ephemeral, generateX25519KeyPair, x25519, x25519KeyPairFromSecretKey } from '../../src/crypto/x25519.js';
 import { seededRandom } from '../../fixtures/vectors/generate.js';
 
 const rand = seededRandom('test x25519');
@@ -31,6 +31,12 @@ describe('native X25519 is byte-compatible with tweetnacl', () => {
       expect(Buffer.from(x25519(a.secretKey, b.publicKey))).toEqual(Buffer.from(nacl.scalarMult(a.secretKey, b.publicKey)));
       expect(Buffer.from(boxBefore(b.publicKey, a.secretKey))).toEqual(Buffer.from(nacl.box.before(b.publicKey, a.secretKey)));
     }
+  });
+
+  it('keeps an ephemeral secret inside a KeyObject whose public half is the one returned', () => {
+    const peer = nacl.box.keyPair();
+    const eph = generateX25519Ephemeral();
+    expect(Buffer.from(boxBefore(peer.publicKey, eph.privateKey))).toEqual(Buffer.from(nacl.box.before(eph.publicKey, peer.secretKey)));
   });
 
   it('makes boxes that nacl.box.open opens, and opens boxes nacl.box made', () => {
