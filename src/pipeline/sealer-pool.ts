@@ -23,6 +23,13 @@ export interface SealerPoolOptions extends RecordSealerOptions {
   minTasksForWorkers?: number;
 }
 
+/** A stable, even spread of ids over [0, 1) (FNV-1a). */
+function spread(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193);
+  return (h >>> 0) / 2 ** 32;
+}
+
 interface Pending {
   resolve: (r: SealResult[]) => void;
   reject: (e: Error) => void;
@@ -82,21 +89,31 @@ export class SealerPool {
     });
   }
 
-  /** Seals every task; results in task order. */
+  /**
+   * Seals every task; results in task order. Tasks go to threads by subject, not by position:
+   * each thread caches per-subject work (the X25519 shared key, the compiled known-value
+   * matcher), and a subject split across threads would pay for it on each.
+   */
   async sealAll(tasks: SealTask[]): Promise<SealResult[]> {
     if (this.count === 0 || tasks.length < (this.options.minTasksForWorkers ?? 64)) return tasks.map((t) => this.local.seal(t));
     const workers = this.start();
-    const localCount = Math.floor(tasks.length * (this.options.localShare ?? 0.2));
-    const rest = tasks.length - localCount;
-    const per = Math.ceil(rest / workers.length);
+    const localShare = this.options.localShare ?? 0.2;
+    const parts: number[][] = Array.from({ length: workers.length + 1 }, () => []);
+    tasks.forEach((t, i) => {
+      const u = spread(t.subjectId);
+      const bucket = u < localShare ? 0 : 1 + Math.min(workers.length - 1, Math.floor(((u - localShare) / (1 - localShare)) * workers.length));
+      parts[bucket]!.push(i);
+    });
     // Send the workers their parts first, so they run while this thread seals its own.
     const remote = workers.map((w, i) => {
-      const part = tasks.slice(localCount + i * per, localCount + (i + 1) * per);
-      return part.length === 0 ? Promise.resolve([]) : this.send(w, part);
+      const idx = parts[i + 1]!;
+      return idx.length === 0 ? Promise.resolve([]) : this.send(w, idx.map((j) => tasks[j]!));
     });
-    const mine = tasks.slice(0, localCount).map((t) => this.local.seal(t));
+    const results: SealResult[] = new Array(tasks.length);
+    for (const j of parts[0]!) results[j] = this.local.seal(tasks[j]!);
     const theirs = await Promise.all(remote);
-    return [...mine, ...theirs.flat()];
+    theirs.forEach((r, i) => parts[i + 1]!.forEach((j, k) => (results[j] = r[k]!)));
+    return results;
   }
 
   async close(): Promise<void> {
