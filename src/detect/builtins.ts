@@ -276,8 +276,8 @@ export class BuiltinScanner {
 
   /** English cue words: `Name:`, `name is`, `WeChat:`, `wx:`. */
   private latinCue(text: string, i: number, j: number): void {
-    const w = text.slice(i, j).toLowerCase();
-    if (w === 'name') {
+    const len = j - i;
+    if (len === 4 && lowerIs(text, i, 'name')) {
       let k = j;
       while (text.charCodeAt(k) === 32) k++;
       if (text.charCodeAt(k) === 58 || text.charCodeAt(k) === 0xff1a) k++;
@@ -286,7 +286,7 @@ export class BuiltinScanner {
       while (text.charCodeAt(k) === 32) k++;
       const span = nameAt(text, k);
       if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
-    } else if (w === 'wechat' || w === 'wx' || w === 'vx') {
+    } else if ((len === 6 && lowerIs(text, i, 'wechat')) || (len === 2 && (lowerIs(text, i, 'wx') || lowerIs(text, i, 'vx')))) {
       let k = j;
       if (text.startsWith(' ID', k) || text.startsWith(' id', k)) k += 3;
       k = skipCueSeparators(text, k);
@@ -609,4 +609,10 @@ function isHexWord(text: string, i: number, j: number): boolean {
 
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
+}
+
+/** The ASCII letters at `i` spell `word` (lower-case) in any case. */
+function lowerIs(text: string, i: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if ((text.charCodeAt(i + k) | 32) !== word.charCodeAt(k)) return false;
+  return true;
 }

@@ -31,7 +31,13 @@ function byStart(a: Candidate, b: Candidate): number {
 export function resolveOverlaps(cands: Candidate[]): Finding[] {
   const n = cands.length;
   if (n === 0) return [];
-  if (n > 1) cands.sort(byStart);
+  // The built-in pass emits mostly in order: sort only when needed.
+  for (let i = 1; i < n; i++) {
+    if (byStart(cands[i - 1]!, cands[i]!) > 0) {
+      cands.sort(byStart);
+      break;
+    }
+  }
   const out: Finding[] = [];
   let best = cands[0]!;
   let cs = best.start;
@@ -42,12 +48,12 @@ export function resolveOverlaps(cands: Candidate[]): Finding[] {
       if (c.end > ce) ce = c.end;
       if (better(c, best)) best = c;
     } else {
-      out.push({ kind: best.kind, start: cs, end: ce, score: best.score });
+      out.push(best.start === cs && best.end === ce ? best : { kind: best.kind, start: cs, end: ce, score: best.score });
       best = c;
       cs = c.start;
       ce = c.end;
     }
   }
-  out.push({ kind: best.kind, start: cs, end: ce, score: best.score });
+  out.push(best.start === cs && best.end === ce ? best : { kind: best.kind, start: cs, end: ce, score: best.score });
   return out;
 }

@@ -87,6 +87,8 @@ export function keyedToken(kind: EntityKind, value: string, key: Uint8Array | st
 }
 
 function checkConfig(config: OperatorConfig): void {
+  // The common configs (no per-kind table, no token default) need no check: skip the allocation below.
+  if (config.byKind === undefined && config.default !== 'token') return;
   const usesToken = config.default === 'token' || Object.values(config.byKind ?? {}).includes('token');
   if (!usesToken) return;
   const k = config.tokenKey;
@@ -94,6 +96,17 @@ function checkConfig(config: OperatorConfig): void {
   if (len < 16) throw new SunderError('KEYS_MISSING', 'Expected `tokenKey` of at least 16 bytes for the token operator', { path: ['tokenKey'] });
   const tl = config.tokenLength ?? 16;
   if (!Number.isInteger(tl) || tl < 8 || tl > 51) throw new SunderError('CONFIG_INVALID', 'Expected `tokenLength` to be an integer from 8 to 51', { path: ['tokenLength'] });
+}
+
+const TAGS = new Map<EntityKind, string>();
+/** `[KIND]`, built once per kind. */
+function tagOf(kind: EntityKind): string {
+  let t = TAGS.get(kind);
+  if (t === undefined) {
+    t = `[${kind}]`;
+    if (TAGS.size < 256) TAGS.set(kind, t);
+  }
+  return t;
 }
 
 /** Replaces one value by the operator for its kind. */
@@ -105,7 +118,7 @@ export function applyOperator(kind: EntityKind, value: string, config: OperatorC
     case 'redact':
       return '';
     case 'tag':
-      return `[${kind}]`;
+      return tagOf(kind);
     case 'token':
       return `[${kind}:${keyedToken(kind, value, config.tokenKey!, config.tokenScope ?? '', config.tokenLength ?? 16)}]`;
     case 'generalise':
