@@ -65,6 +65,9 @@ const ipv6At = ipv6At_;
 const macAt = macAt_;
 const wechatAt = wechatAt_;
 
+// The scan loop's switch uses these values as literals.
+if (C_DIGIT !== 1 || C_UPPER !== 2 || C_LOWER !== 3 || C_AT !== 4 || C_PLUS !== 5 || C_OPEN !== 6 || C_CUE !== 7 || C_COLON !== 8) throw new Error('chars.ts class codes changed: update the literal case labels in builtins.ts');
+
 /** Settings the built-in pass needs; derived once from ScannerOptions. */
 export interface BuiltinConfig {
   /** Kinds switched off. */
@@ -162,22 +165,25 @@ export class BuiltinScanner {
       this.docNum = Number(docDate);
     }
     const n = text.length;
+    // The class table in a local: a module binding is a context load (with a TDZ check) per character.
+    const classOf = CLASS;
     let i = 0;
     while (i < n) {
-      const cls = CLASS[text.charCodeAt(i)]!;
+      const cls = classOf[text.charCodeAt(i)]!;
       if (cls === 0) {
         i++;
         continue;
       }
+      // Literal case labels (the C_* values of chars.ts) let the switch compile to compares with constants.
       switch (cls) {
-        case C_DIGIT:
+        case 1: // C_DIGIT
           i = this.digits(text, i);
           break;
-        case C_UPPER:
-        case C_LOWER:
+        case 2: // C_UPPER
+        case 3: // C_LOWER
           i = this.word(text, i);
           break;
-        case C_AT: {
+        case 4: { // C_AT
           const span = emailAt(text, i);
           if (span !== undefined) {
             this.emit('EMAIL', span[0], span[1], SCORE.structure);
@@ -186,14 +192,14 @@ export class BuiltinScanner {
           i++;
           break;
         }
-        case C_PLUS:
-        case C_OPEN: {
+        case 5: // C_PLUS
+        case 6: { // C_OPEN
           const c1 = text.charCodeAt(i + 1);
           const ok = digitValue(c1) >= 0 || (cls === C_OPEN && (c1 === 43 || c1 === 0xff0b) && digitValue(text.charCodeAt(i + 2)) >= 0);
           i = ok && !isAsciiAlnum(text.charCodeAt(i - 1)) ? this.numeric(text, i) : i + 1;
           break;
         }
-        case C_COLON:
+        case 8: // C_COLON
           if (text.charCodeAt(i + 1) === 58 && !isAsciiAlnum(text.charCodeAt(i - 1)) && text.charCodeAt(i - 1) !== 58) {
             const e = ipv6At(text, i);
             if (e > 0) {
@@ -204,7 +210,7 @@ export class BuiltinScanner {
           }
           i++;
           break;
-        case C_CUE:
+        case 7: // C_CUE
           i = this.cue(text, i);
           break;
         default:
@@ -246,8 +252,12 @@ export class BuiltinScanner {
   /** An ASCII letter at `i`: prefixed IDs, IBAN, hex (MAC/IPv6), cue words. Returns the next position. */
   private word(text: string, i: number): number {
     const n = text.length;
-    let j = i;
-    while (j < n && isAsciiLetter(text.charCodeAt(j))) j++;
+    let j = i + 1;
+    for (;;) {
+      const c = text.charCodeAt(j) | 32; // NaN past the end gives 32
+      if (c < 97 || c > 122) break;
+      j++;
+    }
     const atStart = !isAsciiAlnum(text.charCodeAt(i - 1));
     const cj = text.charCodeAt(j);
     if (!atStart) return j;
@@ -406,6 +416,9 @@ export class BuiltinScanner {
     }
     let g = 0;
     let q = 0; // next free slot in DV
+    // Scratch arrays in locals: module bindings are context loads with TDZ checks in the digit loop.
+    const dv = DV;
+    const sepOf = SEP;
     for (;;) {
       const gs = i;
       GP[g] = q;
@@ -416,7 +429,7 @@ export class BuiltinScanner {
         if (d >= 48 && d <= 57) v = d - 48;
         else if (d >= 0xff10 && d <= 0xff19) v = d - 0xff10;
         else break;
-        if (i - gs < DV_GROUP) DV[q++] = v;
+        if (i - gs < 20 /* DV_GROUP */) dv[q++] = v;
         i++;
       }
       GS[g] = gs;
@@ -426,7 +439,7 @@ export class BuiltinScanner {
       if (g === MAX_GROUPS || i >= n) break;
       // A separator of one or two characters, then a digit, continues the token.
       const s0 = text.charCodeAt(i);
-      if (SEP[s0] !== 1) break;
+      if (sepOf[s0] !== 1) break;
       const s1 = text.charCodeAt(i + 1);
       if ((s1 >= 48 && s1 <= 57) || (s1 >= 0xff10 && s1 <= 0xff19)) {
         // "IPv6 2001:db8::1": a following hex-colon form is not part of this number.
@@ -434,7 +447,7 @@ export class BuiltinScanner {
         GSEP[g] = s0 === 46 ? 1 : 0;
         GSEPC[g] = s0;
         i += 1;
-      } else if (SEP[s1] === 1 && s0 !== s1 && digitValue(text.charCodeAt(i + 2)) >= 0) {
+      } else if (sepOf[s1] === 1 && s0 !== s1 && digitValue(text.charCodeAt(i + 2)) >= 0) {
         GSEP[g] = 0;
         GSEPC[g] = s0;
         i += 2;

@@ -81,8 +81,28 @@ class SunderScanner implements Scanner {
     return this.today;
   }
 
+  /** Candidate scratch list, reused across calls (resolveOverlaps copies what it keeps into a new array). */
+  private readonly cands: Candidate[] = [];
+
   scan(text: string, ctx?: ScanContext): Finding[] {
-    const cands: Candidate[] = [];
+    // A custom recognizer may call scan() on this scanner again: the nested call gets its own list.
+    const reuse = !this.scanning;
+    const cands = reuse ? this.cands : [];
+    cands.length = 0;
+    this.scanning = true;
+    try {
+      return this.scanInto(text, ctx, cands);
+    } finally {
+      if (reuse) {
+        this.scanning = false;
+        cands.length = 0; // drop references to this text's candidates
+      }
+    }
+  }
+
+  private scanning = false;
+
+  private scanInto(text: string, ctx: ScanContext | undefined, cands: Candidate[]): Finding[] {
     this.builtin.scan(text, cands, docDateOf(ctx) ?? this.defaultDate());
     if (ctx?.known !== undefined) ctx.known.matchInto(text, cands);
     for (const c of this.custom) c(text, cands);

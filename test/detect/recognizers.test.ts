@@ -93,4 +93,12 @@ describe('options', () => {
     const t = '工号EMP-123456 和 EMP-000000，T#9';
     expect(s.scan(t).map((f) => `${f.kind}:${t.slice(f.start, f.end)}`)).toEqual(['EMPLOYEE_ID:EMP-123456', 'TICKET:T#9']);
   });
+  it('keeps the outer findings when a custom recognizer scans again with the same scanner', () => {
+    // The scanner reuses its candidate list across calls; a nested call must not clear the outer one.
+    const s: ReturnType<typeof createScanner> = createScanner({
+      recognizers: [{ kind: 'NESTED', find: (t) => (t.length > 3 ? s.scan(t.slice(0, 3)) : []).concat([{ kind: 'NESTED', start: 0, end: 2, score: 0.5 }]) }],
+    });
+    const t = '手机13800138000，邮箱john@example.com';
+    expect(s.scan(t).map((f) => `${f.kind}:${t.slice(f.start, f.end)}`)).toEqual(['NESTED:手机', 'PHONE:13800138000', 'EMAIL:john@example.com']);
+  });
 });
