@@ -49,15 +49,20 @@ export class SealerPool {
 
   private start(): NonNullable<SealerPool['workers']> {
     if (this.workers !== undefined) return this.workers;
-    // Compiled, the worker is a .js file beside this one; from sources (tests, tsx) a .ts file
-    // loaded through tsx.
+    // Compiled, the worker is a .js file beside this one. From sources (tests, tsx scripts) it
+    // is a .ts file, and Node 20 does not pass the parent's loader hooks to workers: a small
+    // bootstrap registers tsx in the worker first, then imports the worker module.
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
+    const workerData = { indexKey: this.options.indexKey, policy: this.options.policy };
     this.workers = Array.from({ length: this.count }, () => {
-      const worker = new Worker(url, {
-        workerData: { indexKey: this.options.indexKey, policy: this.options.policy },
-        execArgv: ts ? ['--import', 'tsx'] : [],
-      });
+      const worker = ts
+        ? new Worker(
+            `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })` +
+              `.catch((e) => { console.error(e); process.exit(1); });`,
+            { eval: true, workerData },
+          )
+        : new Worker(url, { workerData });
       const pending = new Map<number, Pending>();
       worker.on('message', (msg: { id: number; results?: SealResult[]; error?: { message: string; code?: ErrorCode } }) => {
         const p = pending.get(msg.id);
