@@ -10,11 +10,15 @@ import { randomBytes } from 'node:crypto';
 import { SunderError } from '../errors.js';
 import type { ReaderKeys } from './keys.js';
 import { STANZA_X25519, X25519Identity, type X25519Sender } from './recipient.js';
-import { generateX25519KeyPair } from './x25519.js';
+import { x25519KeyPairFromSecretKey } from './x25519.js';
 
 export interface NewSubjectKey {
   keyId: string;
-  publicKey: Uint8Array;
+  /**
+   * The subject's secret key, kept in memory only until its public key has been derived (by
+   * whichever thread seals the subject's first record), then dropped.
+   */
+  secretKey: Uint8Array;
   wrappedOfficer: Uint8Array;
   wrappedExporter: Uint8Array;
 }
@@ -24,12 +28,20 @@ export function newId(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/**
+ * A new subject key: 32 random bytes, wrapped at once to both reading roles. Its public half
+ * (one X25519 with the base point) is derived later, off the main thread: see `publicKeyOf`.
+ */
 export function createSubjectKey(sender: X25519Sender, roles: { officerPublicKey: Uint8Array; exporterPublicKey: Uint8Array }): NewSubjectKey {
-  const pair = generateX25519KeyPair();
-  const wrappedOfficer = sender.recipient(roles.officerPublicKey).wrap(pair.secretKey)[0]!.body;
-  const wrappedExporter = sender.recipient(roles.exporterPublicKey).wrap(pair.secretKey)[0]!.body;
-  pair.secretKey.fill(0);
-  return { keyId: newId(), publicKey: pair.publicKey, wrappedOfficer, wrappedExporter };
+  const secretKey = new Uint8Array(randomBytes(32));
+  const wrappedOfficer = sender.recipient(roles.officerPublicKey).wrap(secretKey)[0]!.body;
+  const wrappedExporter = sender.recipient(roles.exporterPublicKey).wrap(secretKey)[0]!.body;
+  return { keyId: newId(), secretKey, wrappedOfficer, wrappedExporter };
+}
+
+/** The public key of a subject secret key. */
+export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
+  return x25519KeyPairFromSecretKey(secretKey).publicKey;
 }
 
 /** A reading role's view of subject keys: unwraps each subject's secret key once and keeps it. */

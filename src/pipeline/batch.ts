@@ -20,7 +20,7 @@
 import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
-import { createSubjectKey, newId, type NewSubjectKey } from '../crypto/subject-keys.js';
+import { createSubjectKey, newId, publicKeyOf, type NewSubjectKey } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
 import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
 import type { KeyStore } from '../keystore/keystore.js';
@@ -60,6 +60,8 @@ export interface BatchDeps {
   media?: MediaStep;
   /** keyId -> subject public key, bounded. */
   publicKeys: BoundedMap<string, Uint8Array>;
+  /** keyId -> secret key of a new subject whose public key is not derived yet. */
+  newSecrets: Map<string, Uint8Array>;
   inflight: Inflight;
 }
 
@@ -288,7 +290,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
       const key = createSubjectKey(deps.sender, keys);
       row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
-      deps.publicKeys.set(key.keyId, key.publicKey);
+      deps.newSecrets.set(key.keyId, key.secretKey);
       slot.createdSubject = true;
     }
     if (g.age !== undefined && g.age >= policy.minorAge && (adultSince === null || g.collectedOn < adultSince)) {
@@ -308,7 +310,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
   }
 
   // 5. Public keys of existing subjects, for wrapping their data keys.
-  const missing = [...new Set(slots.filter((s) => s.subject !== undefined && !deps.publicKeys.has(s.subject.keyId)).map((s) => s.subject!.keyId))];
+  const missing = [...new Set(slots.filter((s) => s.subject !== undefined && !deps.publicKeys.has(s.subject.keyId) && !deps.newSecrets.has(s.subject.keyId)).map((s) => s.subject!.keyId))];
   if (missing.length > 0) {
     const found = await deps.keystore.publicKeys(missing);
     for (const [id, pk] of found) deps.publicKeys.set(id, pk);
@@ -333,10 +335,31 @@ export function hasMedia(prepared: PreparedBatch): boolean {
   return prepared.mediaPlan.size > 0;
 }
 
-function publicKeyOf(deps: BatchDeps, keyId: string): Uint8Array {
-  const pk = deps.publicKeys.get(keyId);
-  if (pk === undefined) throw new Error(`[sunder] the key store has no public key for a subject the vault knows (key ${keyId}): the stores are out of step`);
+/** The subject's public key, deriving it here if only the new subject's secret key is known. */
+function subjectPublicKey(deps: BatchDeps, keyId: string): Uint8Array {
+  let pk = deps.publicKeys.get(keyId);
+  if (pk === undefined) {
+    const secret = deps.newSecrets.get(keyId);
+    if (secret === undefined) throw new Error(`[sunder] the key store has no public key for a subject the vault knows (key ${keyId}): the stores are out of step`);
+    pk = publicKeyOf(secret);
+    learnPublicKey(deps, keyId, pk);
+  }
   return pk;
+}
+
+function learnPublicKey(deps: BatchDeps, keyId: string, publicKey: Uint8Array): void {
+  deps.publicKeys.set(keyId, publicKey);
+  // Not zeroed: a task already built for another thread may still hold this very array.
+  deps.newSecrets.delete(keyId);
+}
+
+/** What a seal task needs of the subject's key: the public key, or a new subject's secret. */
+function keyFor(deps: BatchDeps, keyId: string): { publicKey: Uint8Array } | { secretKey: Uint8Array } {
+  const pk = deps.publicKeys.get(keyId);
+  if (pk !== undefined) return { publicKey: pk };
+  const secret = deps.newSecrets.get(keyId);
+  if (secret !== undefined) return { secretKey: secret };
+  return { publicKey: subjectPublicKey(deps, keyId) };
 }
 
 /** Strips and stores media (after their pending marks), then seals every accepted record. */
@@ -347,7 +370,7 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
     prepared.pendingWritten.push(...refs);
     await Promise.all([...prepared.mediaPlan].map(async ([slot, plan]) => {
       const row = slot.subject!;
-      const recipient = deps.sender.recipient(publicKeyOf(deps, row.keyId));
+      const recipient = deps.sender.recipient(subjectPublicKey(deps, row.keyId));
       const done: StoredMedia[] = [];
       for (const [i, m] of plan.entries()) {
         try {
@@ -368,10 +391,14 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
     subjectId: slot.subject!.subjectId,
     keyId: slot.subject!.keyId,
     pseudonym: slot.subject!.pseudonym,
-    publicKey: publicKeyOf(deps, slot.subject!.keyId),
+    ...keyFor(deps, slot.subject!.keyId),
     media: slot.media ?? [],
   })));
-  toSeal.forEach((slot, i) => (slot.sealed = results[i]));
+  toSeal.forEach((slot, i) => {
+    const r = results[i]!;
+    slot.sealed = r;
+    if (r.publicKey !== undefined) learnPublicKey(deps, slot.subject!.keyId, r.publicKey);
+  });
 }
 
 /** Writes keys and the segment, then commits: the batch's commit point. */
@@ -418,7 +445,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   }
   for (const c of newSubjects) c.row.adultSince = adultSince.get(c.row.subjectId) ?? null;
 
-  await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: c.key.publicKey, wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
+  await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: subjectPublicKey(deps, c.key.keyId), wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
   const segments = [];
   if (records.length > 0) {
     await deps.store.put(segmentKey, segment.toBuffer());

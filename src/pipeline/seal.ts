@@ -6,6 +6,7 @@
 import { encryptObject } from '../crypto/format.js';
 import { identityDigest } from '../crypto/hmac.js';
 import { systemRandom, X25519Sender } from '../crypto/recipient.js';
+import { publicKeyOf } from '../crypto/subject-keys.js';
 import type { KnownMatcher } from '../detect/index.js';
 import type { KnownValue } from '../detect/types.js';
 import { displayMask } from '../mask/index.js';
@@ -33,7 +34,9 @@ export interface SealTask {
   subjectId: string;
   keyId: string;
   pseudonym: string;
-  publicKey: Uint8Array;
+  /** The subject's public key, or, for a subject so new its public key is not derived yet, its secret key. */
+  publicKey?: Uint8Array;
+  secretKey?: Uint8Array;
   media: StoredMedia[];
 }
 
@@ -42,6 +45,8 @@ export interface SealResult {
   identity?: { digest: Uint8Array; entry: Uint8Array; display: string };
   objectId: string;
   sealed: Uint8Array;
+  /** The public key derived from the task's secret key, for the key store. */
+  publicKey?: Uint8Array;
   /** Identifiers masked in the business text, by kind. */
   counts: Record<string, number>;
 }
@@ -81,6 +86,8 @@ export class RecordSealer {
   private readonly scrubber: Scrubber;
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
   private readonly sender = new X25519Sender();
+  /** keyId -> public key derived from a new subject's secret key. */
+  private readonly derived = new Bounded<string, Uint8Array>(20_000);
   /** `${subjectId}:${identity digest}` sealed already by this thread in this run. */
   private readonly seen = new Bounded<string, true>(200_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
@@ -114,8 +121,18 @@ export class RecordSealer {
 
   seal(task: SealTask): SealResult {
     const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
-    const recipient = this.sender.recipient(task.publicKey);
     const result: Partial<SealResult> = {};
+    let publicKey = task.publicKey;
+    if (publicKey === undefined) {
+      if (task.secretKey === undefined) throw new Error('[sunder] a seal task carries neither a public nor a secret key');
+      publicKey = this.derived.get(task.keyId);
+      if (publicKey === undefined) {
+        publicKey = publicKeyOf(task.secretKey);
+        this.derived.set(task.keyId, publicKey);
+      }
+      result.publicKey = publicKey;
+    }
+    const recipient = this.sender.recipient(publicKey);
 
     // The identity side: sealed once per distinct snapshot.
     const entry = identityEntryOf(g, task.subjectId, policy);

@@ -16,11 +16,12 @@ CREATE TABLE IF NOT EXISTS blind_index (
   kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL,
   PRIMARY KEY (kind, digest)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS blind_index_subject ON blind_index(subject_id);
+-- A rowid table: sealed entries are ~700 bytes, too large for a WITHOUT ROWID b-tree.
 CREATE TABLE IF NOT EXISTS identities (
   subject_id TEXT NOT NULL, digest BLOB NOT NULL, entry BLOB NOT NULL, display TEXT NOT NULL,
-  record_id TEXT NOT NULL, created_at TEXT NOT NULL, PRIMARY KEY (subject_id, digest)) WITHOUT ROWID;
+  record_id TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (subject_id, digest));
 CREATE TABLE IF NOT EXISTS records (
-  record_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, object_id TEXT NOT NULL UNIQUE,
+  record_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, object_id TEXT NOT NULL,
   project TEXT NOT NULL, collected_at TEXT NOT NULL, segment_id TEXT NOT NULL,
   offset INTEGER NOT NULL, length INTEGER NOT NULL, scopes TEXT NOT NULL,
   cross_border INTEGER NOT NULL, policy_version TEXT NOT NULL, run_id TEXT NOT NULL, stored_at TEXT NOT NULL);

@@ -61,9 +61,10 @@ describe('crash safety', () => {
     const final = await runCli(args);
     expect(final.code, final.stderr).toBe(0);
     if (/recovered from an interrupted run/.test(final.stderr)) recoveries++;
-    // Kills landed between a batch's first write and its commit point, and were repaired
-    // (the rest landed before the first write or inside SQLite's own atomic commit).
-    expect(recoveries).toBeGreaterThanOrEqual(3);
+    // How many kills landed between a batch's first write and its commit point (the rest landed
+    // before a first write, or inside SQLite's own atomic commit). Random, so only reported;
+    // recovery itself is pinned by a deterministic test in recovery.test.ts.
+    console.log(`${kills} kills in ${attempts} runs; ${recoveries} runs repaired an interrupted batch`);
 
     const layout = layoutOf({ dataDir: data });
     const vault = new Database(layout.vault, { readonly: true });
