@@ -86,7 +86,8 @@ const BASE_POINT = new Uint8Array(32);
 BASE_POINT[0] = 9;
 let basePointKey: KeyObject | undefined;
 
-function publicFromSecret(privateKey: KeyObject): Uint8Array {
+/** X25519(secret, 9): the public key of an imported secret key. */
+export function publicFromSecret(privateKey: KeyObject): Uint8Array {
   basePointKey ??= publicKeyObject(BASE_POINT);
   const out = diffieHellman({ privateKey, publicKey: basePointKey });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

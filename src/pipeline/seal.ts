@@ -5,8 +5,9 @@
  */
 import { encryptObject } from '../crypto/format.js';
 import { identityDigest } from '../crypto/hmac.js';
-import { systemRandom, X25519Sender } from '../crypto/recipient.js';
-import { publicKeyOf } from '../crypto/subject-keys.js';
+import type { KeyObject } from 'node:crypto';
+import { systemRandom, X25519Recipient, X25519Sender } from '../crypto/recipient.js';
+import { boxBefore, publicFromSecret, publicKeyObject, secretKeyObject } from '../crypto/x25519.js';
 import type { KnownMatcher } from '../detect/index.js';
 import type { KnownValue } from '../detect/types.js';
 import { displayMask } from '../mask/index.js';
@@ -86,8 +87,9 @@ export class RecordSealer {
   private readonly scrubber: Scrubber;
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
   private readonly sender = new X25519Sender();
-  /** keyId -> public key derived from a new subject's secret key. */
-  private readonly derived = new Bounded<string, Uint8Array>(20_000);
+  /** keyId -> the subject's public key and the recipient that wraps data keys to it. */
+  private readonly recipients = new Bounded<string, { publicKey: Uint8Array; recipient: X25519Recipient }>(20_000);
+  private senderPublic: KeyObject | undefined;
   /** `${subjectId}:${identity digest}` sealed already by this thread in this run. */
   private readonly seen = new Bounded<string, true>(200_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
@@ -119,20 +121,34 @@ export class RecordSealer {
     return matcher;
   }
 
+  /**
+   * The recipient for the task's subject. For a new subject, whose secret key the task carries,
+   * one import of that secret serves twice: X25519(secret, 9) is its public key, and
+   * X25519(secret, run's ephemeral public key) is the same shared key the sender would compute
+   * from the other side, so no second key import and exchange is needed.
+   */
+  private recipientFor(task: SealTask): { publicKey: Uint8Array; recipient: X25519Recipient } {
+    const hit = this.recipients.get(task.keyId);
+    if (hit !== undefined) return hit;
+    let made: { publicKey: Uint8Array; recipient: X25519Recipient };
+    if (task.publicKey !== undefined) {
+      made = { publicKey: task.publicKey, recipient: this.sender.recipient(task.publicKey) };
+    } else {
+      if (task.secretKey === undefined) throw new Error('[sunder] a seal task carries neither a public nor a secret key');
+      const secret = secretKeyObject(task.secretKey);
+      this.senderPublic ??= publicKeyObject(this.sender.publicKey);
+      const shared = boxBefore(this.senderPublic, secret);
+      made = { publicKey: publicFromSecret(secret), recipient: new X25519Recipient(this.sender.publicKey, shared, systemRandom) };
+    }
+    this.recipients.set(task.keyId, made);
+    return made;
+  }
+
   seal(task: SealTask): SealResult {
     const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
     const result: Partial<SealResult> = {};
-    let publicKey = task.publicKey;
-    if (publicKey === undefined) {
-      if (task.secretKey === undefined) throw new Error('[sunder] a seal task carries neither a public nor a secret key');
-      publicKey = this.derived.get(task.keyId);
-      if (publicKey === undefined) {
-        publicKey = publicKeyOf(task.secretKey);
-        this.derived.set(task.keyId, publicKey);
-      }
-      result.publicKey = publicKey;
-    }
-    const recipient = this.sender.recipient(publicKey);
+    const { publicKey, recipient } = this.recipientFor(task);
+    if (task.publicKey === undefined) result.publicKey = publicKey;
 
     // The identity side: sealed once per distinct snapshot.
     const entry = identityEntryOf(g, task.subjectId, policy);
