@@ -1,6 +1,6 @@
 /** The embedded key store on SQLite, in its own file beside (never inside) the vault. */
 import Database from 'better-sqlite3';
-import { SunderError } from '../errors.js';
+import { openSqlite } from '../sqlite.js';
 import type { KeyStore, SubjectKeyRow } from './keystore.js';
 
 const SCHEMA = `
@@ -17,17 +17,8 @@ export class SqliteKeyStore implements KeyStore {
   private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(path: string) {
-    try {
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 10000');
-      // Erased keys must not linger in free pages of the file.
-      this.db.pragma('secure_delete = ON');
-      this.db.exec(SCHEMA);
-    } catch (cause) {
-      throw new SunderError('STORE_CORRUPT', `the key store at ${path} cannot be opened as a SQLite database`, { cause });
-    }
+    // secure_delete: erased keys must not linger in free pages of the file.
+    this.db = openSqlite(path, 'key store', SCHEMA, ['secure_delete = ON']);
     this.insert = this.db.prepare(
       'INSERT INTO subject_keys (key_id, public_key, wrapped_officer, wrapped_exporter, created_at) VALUES (?, ?, ?, ?, ?)');
     this.remove = this.db.prepare('DELETE FROM subject_keys WHERE key_id = ?');

@@ -3,7 +3,7 @@
  * returned from `commit` survives a power cut, because the vault write is the commit point.
  */
 import Database from 'better-sqlite3';
-import { SunderError } from '../errors.js';
+import { openSqlite } from '../sqlite.js';
 import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
 import { digestKey } from './vault.js';
 
@@ -60,15 +60,7 @@ export class SqliteVault implements Vault {
   }
 
   constructor(path: string) {
-    try {
-      this.db = new Database(path);
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = FULL');
-      this.db.pragma('busy_timeout = 10000');
-      this.db.exec(SCHEMA);
-    } catch (cause) {
-      throw new SunderError('STORE_CORRUPT', `the vault at ${path} cannot be opened as a SQLite database`, { cause });
-    }
+    this.db = openSqlite(path, 'vault', SCHEMA);
     const db = this.db;
     this.stmts = {
       getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
