@@ -14,7 +14,7 @@ import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { Scrubber } from './scrub.js';
-import { canonicalIdentity, identityEntryOf, knownValuesOf, quasiOf } from './split.js';
+import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry } from './split.js';
 
 /** What the pipeline knows about one stored media file, as listed in the business object. */
 export interface StoredMedia {
@@ -83,6 +83,16 @@ function displayOf(g: GatedRecord): string {
   return JSON.stringify(d);
 }
 
+/** The identity entry as a list of `field=value` facts (consent excluded: it lives with each record). */
+function factsOf(entry: IdentityEntry): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(entry)) {
+    if (k === 'v' || k === 'subjectId' || k === 'recordId' || k === 'consent' || v === undefined) continue;
+    out.push(`${k}\0${typeof v === 'string' ? v : canonicalJson(v)}`);
+  }
+  return out;
+}
+
 export class RecordSealer {
   private readonly scrubber: Scrubber;
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
@@ -90,8 +100,8 @@ export class RecordSealer {
   /** keyId -> the subject's public key and the recipient that wraps data keys to it. */
   private readonly recipients = new Bounded<string, { publicKey: Uint8Array; recipient: X25519Recipient }>(20_000);
   private senderPublic: KeyObject | undefined;
-  /** `${subjectId}:${identity digest}` sealed already by this thread in this run. */
-  private readonly seen = new Bounded<string, true>(200_000);
+  /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
+  private readonly facts = new Bounded<string, Set<string>>(50_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
   private readonly known = new Bounded<string, { values: Set<string>; list: KnownValue[]; matcher: KnownMatcher }>(20_000);
 
@@ -150,14 +160,19 @@ export class RecordSealer {
     const { publicKey, recipient } = this.recipientFor(task);
     if (task.publicKey === undefined) result.publicKey = publicKey;
 
-    // The identity side: sealed once per distinct snapshot.
+    // The identity side: sealed when the record tells something about the subject that this run
+    // has not sealed yet. A record that repeats known facts (most of a subject's records carry
+    // a subset of what their first one did) adds no entry; the officer reads the union.
     const entry = identityEntryOf(g, task.subjectId, policy);
-    const digest = identityDigest(this.options.indexKey, canonicalIdentity(entry));
-    const seenKey = `${task.subjectId}:${digest.toString('hex')}`;
-    if (!this.seen.has(seenKey)) {
+    const facts = factsOf(entry);
+    const known = this.facts.get(task.subjectId);
+    if (known === undefined || facts.some((f) => !known.has(f))) {
+      const digest = identityDigest(this.options.indexKey, canonicalIdentity(entry));
       const sealedEntry = encryptObject(recipient, { objectId: randomId(), keyId: task.keyId, context: `identity|${task.subjectId}` }, Buffer.from(JSON.stringify(entry)));
       result.identity = { digest, entry: sealedEntry, display: displayOf(g) };
-      this.seen.set(seenKey, true);
+      const merged = known ?? new Set<string>();
+      for (const f of facts) merged.add(f);
+      this.facts.set(task.subjectId, merged);
     }
 
     // The business side: scrubbed, generalised, sealed.
