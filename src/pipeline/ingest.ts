@@ -205,13 +205,29 @@ export class Ingestor {
         yield* result.outcomes;
       };
       // Two batches overlap: while batch k seals (mostly in workers) and commits, batch k+1 is
-      // read and resolved on this thread. Commits stay in order. A batch with media may still
-      // change outcomes after prepare (a file can be rejected), so it is finished before the
-      // next batch is prepared.
+      // read and resolved on this thread. Commits stay in order. If the source is slow, k's
+      // outcomes go out as soon as k commits rather than when k+1 arrives. A batch with media
+      // may still change outcomes after prepare (a file can be rejected), so it is finished
+      // before the next batch is prepared.
+      const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)[Symbol.asyncIterator]();
+      let next = source.next();
       let inflight: Promise<BatchResult> | undefined;
       try {
-        for await (const batch of batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)) {
-          const prepared = await prepareBatch(deps, batch);
+        for (;;) {
+          let step: IteratorResult<SourceItem[]>;
+          if (inflight === undefined) step = await next;
+          else {
+            const first = await Promise.race([next.then((r) => ({ batch: r })), inflight.then((r) => ({ result: r }))]);
+            if ('result' in first) {
+              inflight = undefined;
+              yield* account(first.result);
+              continue;
+            }
+            step = first.batch;
+          }
+          if (step.done) break;
+          const prepared = await prepareBatch(deps, step.value);
+          next = source.next();
           const previous = inflight;
           const done = (async () => {
             await sealBatch(deps, prepared);
@@ -219,9 +235,9 @@ export class Ingestor {
             if (previous !== undefined) await previous;
             return commitBatch(deps, prepared);
           })();
-          inflight = done;
           // Nothing may be left unobserved if the consumer stops early.
           done.catch(() => undefined);
+          inflight = done;
           if (previous !== undefined) yield* account(await previous);
           if (hasMedia(prepared)) {
             inflight = undefined;
