@@ -58,7 +58,7 @@ export function normalizeEmail(raw: string): string | undefined {
   return /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(s) ? s : undefined;
 }
 
-/** Names: NFKC, inner white space removed (`王 小 明` is `王小明`), lower-cased for Latin names. */
+/** Names: NFKC, runs of white space folded to one space and trimmed, lower-cased (Latin names). Spaces between Han characters are the caller's to drop. */
 export function normalizeName(raw: string): string {
   return raw.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
 }

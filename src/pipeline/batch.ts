@@ -36,6 +36,7 @@ import { gateRecord, type GatedRecord, type NormalisedIds } from './gate.js';
 import { randomId, type SealResult, type StoredMedia } from './seal.js';
 import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
+import type { BoundedMap } from './bounded-map.js';
 
 export type { StoredMedia } from './seal.js';
 
@@ -63,16 +64,6 @@ export interface BatchDeps {
   /** keyId -> secret key of a new subject whose public key is not derived yet. */
   newSecrets: Map<string, Uint8Array>;
   inflight: Inflight;
-}
-
-export class BoundedMap<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-  override set(key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K);
-    return super.set(key, value);
-  }
 }
 
 /** What prepared-but-uncommitted batches will store, as later batches must see it. */

@@ -13,6 +13,7 @@ import type { KnownValue } from '../detect/types.js';
 import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
+import { BoundedMap } from './bounded-map.js';
 import { Scrubber } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry } from './split.js';
 
@@ -63,16 +64,6 @@ export function randomId(): Buffer {
   return Buffer.from(r.buffer, r.byteOffset, r.byteLength);
 }
 
-class Bounded<K, V> extends Map<K, V> {
-  constructor(private readonly max: number) {
-    super();
-  }
-  override set(key: K, value: V): this {
-    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K);
-    return super.set(key, value);
-  }
-}
-
 function displayOf(g: GatedRecord): string {
   const s = g.record.subject;
   const d: Record<string, string> = { name: displayMask('NAME', s.name) };
@@ -98,12 +89,12 @@ export class RecordSealer {
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
   private readonly sender = new X25519Sender();
   /** keyId -> the subject's public key and the recipient that wraps data keys to it. */
-  private readonly recipients = new Bounded<string, { publicKey: Uint8Array; recipient: X25519Recipient }>(20_000);
+  private readonly recipients = new BoundedMap<string, { publicKey: Uint8Array; recipient: X25519Recipient }>(20_000);
   private senderPublic: KeyObject | undefined;
   /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
-  private readonly facts = new Bounded<string, Set<string>>(50_000);
+  private readonly facts = new BoundedMap<string, Set<string>>(50_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
-  private readonly known = new Bounded<string, { values: Set<string>; list: KnownValue[]; matcher: KnownMatcher }>(20_000);
+  private readonly known = new BoundedMap<string, { values: Set<string>; list: KnownValue[]; matcher: KnownMatcher }>(20_000);
 
   constructor(private readonly options: RecordSealerOptions) {
     this.scrubber = new Scrubber({ disable: options.policy.detect.disable });
