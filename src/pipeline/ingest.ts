@@ -187,7 +187,7 @@ export class Ingestor {
         sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), inflight: new Inflight(),
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
       };
-      const account = async function* (result: BatchResult): AsyncGenerator<Outcome> {
+      const record = async (result: BatchResult): Promise<void> => {
         summary.subjects += result.newSubjects;
         let lines = '';
         for (const o of result.outcomes) {
@@ -203,6 +203,9 @@ export class Ingestor {
           lines += JSON.stringify(o) + '\n';
         }
         if (!log.write(lines)) await once(log, 'drain');
+      };
+      const account = async function* (result: BatchResult): AsyncGenerator<Outcome> {
+        await record(result);
         yield* result.outcomes;
       };
       // Two batches overlap: while batch k seals (mostly in workers) and commits, batch k+1 is
@@ -211,14 +214,22 @@ export class Ingestor {
       // may still change outcomes after prepare (a file can be rejected), so it is finished
       // before the next batch is prepared.
       const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)[Symbol.asyncIterator]();
-      let next = source.next();
+      // The next batch, tagged for racing against the batch in flight. A handler is attached at
+      // once: a source error must surface through `await`, never as an unhandled rejection of a
+      // race that the batch in flight won.
+      const pull = () => {
+        const p = source.next().then((r) => ({ batch: r }));
+        p.catch(() => undefined);
+        return p;
+      };
+      let next = pull();
       let inflight: Promise<BatchResult> | undefined;
       try {
         for (;;) {
           let step: IteratorResult<SourceItem[]>;
-          if (inflight === undefined) step = await next;
+          if (inflight === undefined) step = (await next).batch;
           else {
-            const first = await Promise.race([next.then((r) => ({ batch: r })), inflight.then((r) => ({ result: r }))]);
+            const first = await Promise.race([next, inflight.then((r) => ({ result: r }))]);
             if ('result' in first) {
               inflight = undefined;
               yield* account(first.result);
@@ -228,7 +239,7 @@ export class Ingestor {
           }
           if (step.done) break;
           const prepared = await prepareBatch(deps, step.value);
-          next = source.next();
+          next = pull();
           const previous = inflight;
           const done = (async () => {
             await sealBatch(deps, prepared);
@@ -236,7 +247,6 @@ export class Ingestor {
             if (previous !== undefined) await previous;
             return commitBatch(deps, prepared);
           })();
-          // Nothing may be left unobserved if the consumer stops early.
           done.catch(() => undefined);
           inflight = done;
           if (previous !== undefined) yield* account(await previous);
@@ -250,11 +260,13 @@ export class Ingestor {
           inflight = undefined;
           yield* account(await last);
         }
-      } catch (err) {
-        // Let the batch in flight settle before the stores close under it.
-        await inflight?.catch(() => undefined);
-        throw err;
       } finally {
+        // A consumer that stops early, or an error elsewhere, still lets the batch in flight
+        // settle before the stores close under it; if it committed, its outcomes are logged.
+        if (inflight !== undefined) {
+          const settled = await inflight.then((r) => r, () => undefined);
+          if (settled !== undefined) await record(settled);
+        }
         await sealer.close();
         await deps.media?.close?.();
         summary.elapsedMs = Date.now() - started;

@@ -52,4 +52,21 @@ describe('streaming ingest API', () => {
     expect(rest.map((o) => o.status)).toEqual(['stored', 'stored']);
     await ingestor.close();
   });
+
+  it('lets a consumer stop early: the batch in flight settles, and a re-run completes the rest', async () => {
+    const dataDir = tempDir();
+    const records = [...generateRecords({ seed: 5, count: 1_000, textBytes: 100 })];
+    const first = await Ingestor.open({ dataDir, policy: { batchSize: 100 } });
+    for await (const o of first.ingest(records)) {
+      expect(o.status).toBe('stored');
+      break;
+    }
+    await first.close();
+    const second = await Ingestor.open({ dataDir });
+    const summary = await second.ingest(records).done();
+    await second.close();
+    expect(summary.records).toBe(1_000);
+    expect(summary.stored + summary.duplicates).toBe(1_000);
+    expect(summary.duplicates).toBeGreaterThanOrEqual(100);
+  });
 });
