@@ -4,6 +4,7 @@
  * their order: results come back per task index.
  */
 import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { SunderError, type ErrorCode } from '../errors.js';
 import { RecordSealer, type RecordSealerOptions, type SealResult, type SealTask } from './seal.js';
@@ -15,9 +16,11 @@ export interface SealerPoolOptions extends RecordSealerOptions {
    */
   workers?: number;
   /**
-   * Share of each batch the main thread seals itself. Measured: the main thread is already the
-   * busier one (it parses, resolves and commits), so by default the workers seal everything.
-   * @default 0
+   * Share of each batch the main thread seals itself. Unset, it adapts: the main thread also
+   * parses, resolves and commits, and how much time that leaves depends on the input (new
+   * subjects cost the main thread little and the sealer much). The pool watches the main
+   * thread's event-loop utilisation and moves work to it while it has time to spare.
+   * @default adaptive, starting at 0.1
    */
   localShare?: number;
   /** Batches smaller than this are sealed locally (a worker's start-up is not worth it). @default 64 */
@@ -42,10 +45,23 @@ export class SealerPool {
   private nextId = 0;
   private readonly count: number;
   private failure: Error | undefined;
+  private share: number;
+  private elu = performance.eventLoopUtilization();
 
   constructor(private readonly options: SealerPoolOptions) {
     this.local = new RecordSealer(options);
     this.count = Math.max(0, options.workers ?? availableParallelism() - 1);
+    this.share = options.localShare ?? 0.1;
+  }
+
+  /** Nudges the local share toward keeping the main thread busy but not saturated. */
+  private adapt(): void {
+    if (this.options.localShare !== undefined) return;
+    const now = performance.eventLoopUtilization();
+    const used = performance.eventLoopUtilization(now, this.elu).utilization;
+    this.elu = now;
+    if (used < 0.85) this.share = Math.min(0.5, this.share + 0.05);
+    else if (used > 0.95) this.share = Math.max(0, this.share - 0.05);
   }
 
   private start(): NonNullable<SealerPool['workers']> {
@@ -103,7 +119,8 @@ export class SealerPool {
   async sealAll(tasks: SealTask[]): Promise<SealResult[]> {
     if (this.count === 0 || tasks.length < (this.options.minTasksForWorkers ?? 64)) return tasks.map((t) => this.local.seal(t));
     const workers = this.start();
-    const localShare = this.options.localShare ?? 0;
+    this.adapt();
+    const localShare = this.share;
     const parts: number[][] = Array.from({ length: workers.length + 1 }, () => []);
     tasks.forEach((t, i) => {
       const u = spread(t.subjectId);
