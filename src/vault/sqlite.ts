@@ -73,6 +73,9 @@ export class SqliteVault implements Vault {
         scopes, cross_border, policy_version, run_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertMedia: db.prepare('INSERT INTO media (object_id, record_id, kind, format, bytes) VALUES (?, ?, ?, ?, ?)'),
       insertSegment: db.prepare('INSERT INTO segments (segment_id, object_key, records, bytes, created_at) VALUES (?, ?, ?, ?, ?)'),
+      findSubject: db.prepare<[string, Buffer], { subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }>(
+        `SELECT s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
+         JOIN subjects s ON s.subject_id = b.subject_id WHERE b.kind = ? AND b.digest = ?`),
       withdraw: db.prepare("UPDATE subjects SET status = 'withdrawn', updated_at = ? WHERE subject_id = ? AND status = 'active'"),
       addPending: db.prepare('INSERT OR IGNORE INTO pending (ref, run_id, created_at) VALUES (?, ?, ?)'),
       deletePending: db.prepare('DELETE FROM pending WHERE ref = ?'),
@@ -97,17 +100,14 @@ export class SqliteVault implements Vault {
   }
 
   async findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>> {
+    // One indexed point lookup per digest: measured faster than one statement with hundreds of
+    // OR-ed (kind, digest) terms, which SQLite plans less well.
     const found = new Map<string, SubjectRow>();
-    for (const part of chunks(digests, 300)) {
-      const where = part.map(() => '(b.kind = ? AND b.digest = ?)').join(' OR ');
-      const params = part.flatMap((d) => [d.kind, Buffer.from(d.digest)]);
-      const rows = this
-        .cachedPrepare(`SELECT b.kind, b.digest, s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
-                  JOIN subjects s ON s.subject_id = b.subject_id WHERE ${where}`)
-        .all(...params) as { kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }[];
-      for (const r of rows) {
-        found.set(digestKey(r.kind, r.digest), { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
-      }
+    for (const d of digests) {
+      const key = digestKey(d.kind, d.digest);
+      if (found.has(key)) continue;
+      const r = this.stmts.findSubject.get(d.kind, Buffer.from(d.digest.buffer, d.digest.byteOffset, d.digest.byteLength));
+      if (r !== undefined) found.set(key, { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
     }
     return found;
   }
