@@ -1,10 +1,10 @@
 /**
  * Known values: the subject's and guardian's own identity values, compiled once per subject and
  * matched in every one of their records. The text is folded once into a view (full width to
- * half width, ASCII lower-cased, separators and spaces dropped) with a map back to original
- * offsets; every compiled form is then one native `indexOf` over that view. Measured against a
- * per-value regex with optional separators between characters, the view wins because its cost
- * is one pass however many values a subject has.
+ * half width, ASCII lower-cased, separators and spaces skipped) through one table; a form is
+ * tried only where a character folds to some form's first code, found by a 256-entry filter on
+ * the raw character. Measured (bench/detect/known.ts) against folding the whole text into a view
+ * string with one `indexOf` per form: no copy of the text, one load per character.
  */
 import { pinyin } from 'pinyin-pro';
 import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_, isHan as isHan_ } from './chars.js';
@@ -59,9 +59,6 @@ interface Form {
   edgeEnd: boolean;
 }
 
-let codes = new Uint16Array(4096);
-let offs = new Int32Array(4096);
-
 function hanName(v: string): boolean {
   if (v.length < 2 || v.length > 6) return false;
   for (let i = 0; i < v.length; i++) if (!isHan(v.charCodeAt(i))) return false;
@@ -107,9 +104,39 @@ function formsOf(kv: KnownValue): string[] {
   }
 }
 
+/** Separator marker in FOLD. */
+const SEP = 0xffff;
+/** Every UTF-16 unit folded into the view alphabet once, at load: one load per character after. */
+const FOLD = new Uint16Array(65536);
+for (let c = 0; c < 65536; c++) {
+  const f = fold(c);
+  FOLD[c] = f < 0 ? SEP : f;
+}
+// The matcher's pre-filter assumes folding only lower-cases A-Z and narrows full-width ASCII
+// (see the constructor): asserted once at load, so a change to fold() cannot silently drop matches.
+for (let c = 0; c < 65536; c++) {
+  const f = FOLD[c]!;
+  const w = c >= 0xff01 && c <= 0xff5e ? c - 0xfee0 : c;
+  if (f !== SEP && f !== w && !(w >= 65 && w <= 90 && f === w + 32)) throw new Error('known.ts: fold() changed; update the pre-filter rules');
+}
+
 class Compiled implements KnownMatcher {
   readonly size: number;
+  /** Folded forms, grouped by first code (longest first within a group). */
   private readonly forms: Form[];
+  private readonly codes: Uint16Array[];
+  /** Each form's second code (checked before a form is tried). */
+  private readonly seconds: Uint16Array;
+  /** Distinct first codes, and each one's [from, to) range in `forms`. */
+  private readonly firsts: Uint16Array;
+  private readonly groupFrom: Int32Array;
+  private readonly groupTo: Int32Array;
+  /**
+   * Pre-filter on the low byte of the RAW character: set for every character that folds to a
+   * form's first code (either case, either width). Most characters fail it with one load, so the
+   * text is never folded or copied as a whole.
+   */
+  private readonly filter = new Uint8Array(256);
 
   constructor(values: readonly KnownValue[]) {
     const seen = new Set<string>();
@@ -123,41 +150,78 @@ class Compiled implements KnownMatcher {
         forms.push({ kind: kv.kind, text: t, edgeStart: isAsciiAlnum(t.charCodeAt(0)), edgeEnd: isAsciiAlnum(t.charCodeAt(t.length - 1)) });
       }
     }
-    // Longer forms first: an ID number wins over a phone that happens to sit inside it.
-    forms.sort((a, b) => b.text.length - a.text.length);
+    forms.sort((a, b) => a.text.charCodeAt(0) - b.text.charCodeAt(0) || b.text.length - a.text.length);
     this.forms = forms;
     this.size = forms.length;
+    this.codes = forms.map((f) => Uint16Array.from(f.text, (ch) => ch.charCodeAt(0)));
+    this.seconds = Uint16Array.from(forms, (f) => f.text.charCodeAt(1)); // every form has >= 2 codes
+    const firsts: number[] = [];
+    const from: number[] = [];
+    const to: number[] = [];
+    for (let i = 0; i < forms.length; i++) {
+      const c = forms[i]!.text.charCodeAt(0);
+      if (firsts.length === 0 || firsts[firsts.length - 1] !== c) {
+        firsts.push(c);
+        from.push(i);
+        to.push(i);
+      }
+      to[to.length - 1] = i + 1;
+    }
+    this.firsts = Uint16Array.from(firsts);
+    this.groupFrom = Int32Array.from(from);
+    this.groupTo = Int32Array.from(to);
+    // Every raw character folding to a first code: folding only lower-cases A-Z and narrows
+    // full-width ASCII (asserted at load), so those are f, its upper case and their full widths.
+    for (const f of firsts) {
+      const raws = [f];
+      if (f >= 97 && f <= 122) raws.push(f - 32);
+      for (const c of raws.slice()) if (c >= 0x21 && c <= 0x7e) raws.push(c + 0xfee0);
+      for (const c of raws) if (FOLD[c] === f) this.filter[c & 255] = 1;
+    }
   }
 
   matchInto(text: string, out: Candidate[]): void {
     if (this.size === 0) return;
     const n = text.length;
-    if (codes.length < n + 1) {
-      codes = new Uint16Array(n * 2);
-      offs = new Int32Array(n * 2);
-    }
-    let k = 0;
+    const filter = this.filter;
+    const firsts = this.firsts;
+    const nFirst = firsts.length;
+    const seconds = this.seconds;
     for (let i = 0; i < n; i++) {
-      const f = fold(text.charCodeAt(i));
-      if (f < 0) continue;
-      codes[k] = f;
-      offs[k] = i;
-      k++;
-    }
-    let view = '';
-    for (let s = 0; s < k; s += 4096) view += String.fromCharCode.apply(null, codes.subarray(s, Math.min(k, s + 4096)) as unknown as number[]);
-    for (const form of this.forms) {
-      const len = form.text.length;
-      let p = view.indexOf(form.text);
-      while (p >= 0) {
-        const s = offs[p]!;
-        const e = offs[p + len - 1]! + 1;
-        // Boundaries are checked in the original text, next to the match, not across skipped separators.
-        const ok = (!form.edgeStart || !sameClass(text.charCodeAt(s - 1), text.charCodeAt(s))) && (!form.edgeEnd || !sameClass(text.charCodeAt(e), text.charCodeAt(e - 1)));
-        if (ok) out.push({ kind: form.kind, start: s, end: e, score: 1 });
-        p = view.indexOf(form.text, p + 1);
+      const c = text.charCodeAt(i);
+      if (filter[c & 255] === 0) continue;
+      const f = FOLD[c]!;
+      for (let g = 0; g < nFirst; g++) {
+        if (firsts[g] !== f) continue;
+        // The next folded character, shared by the group's forms: most tries end here.
+        let j = i + 1;
+        let f2 = SEP;
+        while (j < n && (f2 = FOLD[text.charCodeAt(j)]!) === SEP) j++;
+        if (j >= n) break;
+        const to = this.groupTo[g]!;
+        for (let k = this.groupFrom[g]!; k < to; k++) if (seconds[k] === f2) this.tryAt(text, i, j + 1, k, out);
+        break;
       }
     }
+  }
+
+  /** Matches form `k` at `i`, whose first two codes matched (the second ending before `j`), skipping separators. */
+  private tryAt(text: string, i: number, j: number, k: number, out: Candidate[]): void {
+    const codes = this.codes[k]!;
+    const len = codes.length;
+    const n = text.length;
+    for (let q = 2; q < len; q++) {
+      let f = SEP;
+      while (j < n && (f = FOLD[text.charCodeAt(j)]!) === SEP) j++;
+      if (j >= n || f !== codes[q]) return;
+      j++;
+    }
+    const form = this.forms[k]!;
+    const s = i;
+    const e = j;
+    // Boundaries are checked in the original text, next to the match, not across skipped separators.
+    const ok = (!form.edgeStart || !sameClass(text.charCodeAt(s - 1), text.charCodeAt(s))) && (!form.edgeEnd || !sameClass(text.charCodeAt(e), text.charCodeAt(e - 1)));
+    if (ok) out.push({ kind: form.kind, start: s, end: e, score: 1 });
   }
 }
 
