@@ -37,6 +37,7 @@ import { randomId, type SealResult, type StoredMedia } from './seal.js';
 import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
 import type { BoundedMap } from './bounded-map.js';
+import type { Inflight } from './inflight.js';
 
 export type { StoredMedia } from './seal.js';
 
@@ -64,56 +65,6 @@ export interface BatchDeps {
   /** keyId -> secret key of a new subject whose public key is not derived yet. */
   newSecrets: Map<string, Uint8Array>;
   inflight: Inflight;
-}
-
-/** What prepared-but-uncommitted batches will store, as later batches must see it. */
-export class Inflight {
-  private seq = 0;
-  private readonly committed = new Set<number>();
-  private readonly entries = new Map<number, { records: string[]; digests: string[]; subjects: string[] }>();
-  readonly records = new Set<string>();
-  readonly subjects = new Map<string, SubjectRow>();
-  readonly status = new Map<string, SubjectRow['status']>();
-  readonly adult = new Map<string, string>();
-
-  /** Starts a batch; first forgets batches whose commit the vault already shows. */
-  begin(): number {
-    for (const n of this.committed) {
-      const e = this.entries.get(n);
-      if (e !== undefined) {
-        for (const r of e.records) this.records.delete(r);
-        for (const d of e.digests) this.subjects.delete(d);
-        for (const s of e.subjects) {
-          this.status.delete(s);
-          this.adult.delete(s);
-        }
-      }
-      this.entries.delete(n);
-    }
-    this.committed.clear();
-    const n = ++this.seq;
-    this.entries.set(n, { records: [], digests: [], subjects: [] });
-    return n;
-  }
-
-  addRecord(batch: number, recordId: string): void {
-    this.records.add(recordId);
-    this.entries.get(batch)!.records.push(recordId);
-  }
-
-  addSubjectDigest(batch: number, key: string, row: SubjectRow): void {
-    this.subjects.set(key, row);
-    this.entries.get(batch)!.digests.push(key);
-  }
-
-  touchSubject(batch: number, subjectId: string): void {
-    this.entries.get(batch)!.subjects.push(subjectId);
-  }
-
-  /** The batch's commit is visible to vault reads from now on. */
-  committedBatch(batch: number): void {
-    this.committed.add(batch);
-  }
 }
 
 export interface BatchResult {
