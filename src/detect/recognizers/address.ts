@@ -10,7 +10,7 @@ import { ADDRESS_LEAD_INS as ADDRESS_LEAD_INS_, PROVINCE_NAMES as PROVINCE_NAMES
 // every access, which the hot loop cannot afford (measured: a sixth of scan time).
 const isHan = isHan_;
 const ADDRESS_LEAD_INS = ADDRESS_LEAD_INS_;
-const PROVINCE_NAMES = PROVINCE_NAMES_;
+const PROVINCE_RE = new RegExp(PROVINCE_NAMES_.join('|')); // plain Han names, no metacharacters
 
 const ROAD_END = new Set(['路', '街', '道', '巷', '弄', '里', '村', '胡同']);
 const DIVISION = /[省市区县镇州旗]/;
@@ -27,11 +27,8 @@ export function addressAround(text: string, ns: number, ne: number): [number, nu
   while (s > 0 && ns - s < 30 && isHan(text.charCodeAt(s - 1))) s--;
   const window = text.slice(s, ns);
   if (!DIVISION.test(window)) return undefined;
-  let start = -1;
-  for (const p of PROVINCE_NAMES) {
-    const k = window.indexOf(p);
-    if (k >= 0 && (start < 0 || k < start)) start = k;
-  }
+  // The earliest province name: one regex search instead of an indexOf per province.
+  let start = window.search(PROVINCE_RE);
   if (start < 0) {
     start = 0;
     for (const lead of ADDRESS_LEAD_INS) {
