@@ -12,7 +12,7 @@ import { CN_ID_PROBABLE as CN_ID_PROBABLE_, CN_ID_VALID as CN_ID_VALID_, cnIdAt 
 import { isLandlineAt as isLandlineAt_, isMobileAt as isMobileAt_ } from './recognizers/phone.js';
 import { isBankCardAt as isBankCardAt_ } from './recognizers/bank-card.js';
 import { isIpv4At as isIpv4At_ } from './recognizers/ipv4.js';
-import { ibanLength as ibanLength_, isIbanCountryCode as isIbanCountryCode_ } from './recognizers/iban.js';
+import { ibanAt as ibanAt_, isIbanCountryCode as isIbanCountryCode_ } from './recognizers/iban.js';
 import { hkIdAt as hkIdAt_, twIdAt as twIdAt_ } from './recognizers/hk-tw-id.js';
 import { passportAt as passportAt_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
 import { emailAt as emailAt_ } from './recognizers/email.js';
@@ -46,7 +46,7 @@ const isLandlineAt = isLandlineAt_;
 const isMobileAt = isMobileAt_;
 const isBankCardAt = isBankCardAt_;
 const isIpv4At = isIpv4At_;
-const ibanLength = ibanLength_;
+const ibanAt = ibanAt_;
 const isIbanCountryCode = isIbanCountryCode_;
 const hkIdAt = hkIdAt_;
 const twIdAt = twIdAt_;
@@ -95,8 +95,6 @@ for (const ch of PLATE_PROVINCES) {
 
 const SEP = new Uint8Array(65536);
 for (const ch of ' -.()（）\u3000\u00a0–—‐') SEP[ch.charCodeAt(0)] = 1;
-
-const IBAN_BODY = /(?: ?[A-Z0-9]{1,4}){1,9}/y;
 
 /** `qq`, `QQ`, `ＱＱ` or 扣扣 within 8 characters before `at`, checked without allocating. */
 function qqBefore(text: string, at: number): boolean {
@@ -331,21 +329,10 @@ export class BuiltinScanner {
     }
     // An IBAN: country letters, then two check digits (the first is text[j]).
     if (letters === 2 && upper && isIbanCountryCode(text.charCodeAt(i), text.charCodeAt(i + 1)) && isDigitCode(text.charCodeAt(i + 3))) {
-      IBAN_BODY.lastIndex = i + 4;
-      if (IBAN_BODY.test(text)) {
-        const compact = text.slice(i, IBAN_BODY.lastIndex).replace(/ /g, '');
-        const len = ibanLength(compact);
-        if (len > 0) {
-          // Map the compact length back to the raw span (spaces do not count).
-          let k = i;
-          let seen = 0;
-          while (seen < len) {
-            if (text.charCodeAt(k) !== 32) seen++;
-            k++;
-          }
-          this.emit('IBAN', i, k, SCORE.checksum);
-          return k;
-        }
+      const k = ibanAt(text, i);
+      if (k > 0) {
+        this.emit('IBAN', i, k, SCORE.checksum);
+        return k;
       }
     }
     return -1;

@@ -36,3 +36,55 @@ for (const cc of Object.keys(LENGTHS)) COUNTRY[(cc.charCodeAt(0) - 65) * 26 + (c
 export function isIbanCountryCode(c0: number, c1: number): boolean {
   return c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90 && COUNTRY[(c0 - 65) * 26 + (c1 - 65)] === 1;
 }
+
+/** IBAN length by country at (c0 - 65) * 26 + (c1 - 65), 0 for none. */
+const LEN = new Uint8Array(26 * 26);
+for (const [cc, len] of Object.entries(LENGTHS)) LEN[(cc.charCodeAt(0) - 65) * 26 + (cc.charCodeAt(1) - 65)] = len;
+
+function isUpperAlnum(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
+}
+
+/** Mod 97 remainder after appending character `c` (a digit, or a letter as 10..35). */
+function step97(rem: number, c: number): number {
+  return c <= 57 ? (rem * 10 + (c - 48)) % 97 : (rem * 100 + (c - 55)) % 97;
+}
+
+/**
+ * An IBAN at `i`, where `text[i..i+4)` is a country code and two check digits: the BBAN is read
+ * straight from the text as the pattern `(?: ?[A-Z0-9]{1,4}){1,9}` would take it (groups of up
+ * to four, a single space before a group, at most nine groups) and checked on the fly, with no
+ * substring. Returns the end of the country's IBAN length in compact characters, or -1.
+ */
+export function ibanAt(text: string, i: number): number {
+  const c0 = text.charCodeAt(i);
+  const c1 = text.charCodeAt(i + 1);
+  if (!(c0 >= 65 && c0 <= 90 && c1 >= 65 && c1 <= 90)) return -1;
+  const known = LEN[(c0 - 65) * 26 + (c1 - 65)]!;
+  if (known === 0) return -1;
+  let k = i + 4;
+  let groups = 0;
+  let inGroup = 0;
+  let rem = 0;
+  for (let got = 4; got < known; got++) {
+    let c = text.charCodeAt(k);
+    if (isUpperAlnum(c)) {
+      if (inGroup === 0 || inGroup === 4) {
+        if (groups === 9) return -1;
+        groups++;
+        inGroup = 1;
+      } else inGroup++;
+    } else if (c === 32) {
+      c = text.charCodeAt(k + 1);
+      if (!isUpperAlnum(c) || groups === 9) return -1;
+      groups++;
+      inGroup = 1;
+      k++;
+    } else return -1;
+    rem = step97(rem, c);
+    k++;
+  }
+  // The country code and check digits go last (ISO 13616 rearrangement).
+  rem = step97(step97(step97(step97(rem, c0), c1), text.charCodeAt(i + 2)), text.charCodeAt(i + 3));
+  return rem === 1 ? k : -1;
+}
