@@ -455,6 +455,10 @@ export class BuiltinScanner {
       for (let b = g - 1; b >= a; b--) {
         const len = CUM[b + 1]! - CUM[a]!;
         if (len > 19 || (len < 5 && b - a !== 3)) continue;
+        // A range of several groups shorter than 11 digits can only be a dotted IPv4, a '+'
+        // number (8+) or a trunk-0 landline (9+): timestamps and amounts (2024-03-15 12, 1 299.00)
+        // skip the classify call for each of their sub-ranges.
+        if (a !== b && len < 11 && b - a !== 3 && !(a === 0 && plus && len >= 8) && !(len >= 9 && dv[GP[a]!] === 0)) continue;
         if (this.classify(text, start, a, b, g, len, plus, xFlag)) {
           matched = b;
           break;
