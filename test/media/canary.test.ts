@@ -5,7 +5,9 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateCanaryCorpus, type Canary } from '../../fixtures/media/canary.js';
 import { createMediaStripper, type MediaInfo } from '../../src/media/index.js';
-import { collect, decodedHash, exiftool, hasDebianFfmpeg, hasExiftool, pixels, streamHashes } from './helpers.js';
+import { announceMissingOracles, collect, decodedHash, exiftool, hasDebianFfmpeg, hasExiftool, pixels, streamHashes } from './helpers.js';
+
+announceMissingOracles('canary corpus');
 
 const dir = mkdtempSync(join(tmpdir(), 'sunder-canary-'));
 const stripper = createMediaStripper({ concurrency: 2 });

@@ -8,6 +8,15 @@ export const FFMPEG = '/usr/bin/ffmpeg';
 export const hasExiftool = spawnSync('exiftool', ['-ver']).status === 0;
 export const hasDebianFfmpeg = existsSync(FFMPEG) && existsSync('/usr/bin/ffprobe');
 
+/**
+ * Oracle tests need Debian's ffmpeg and ffprobe (and exiftool); `.ci/run` installs them. Where
+ * they are missing, the tests that need them skip, and say so here rather than silently.
+ */
+export function announceMissingOracles(where: string): void {
+  const missing = [...(hasDebianFfmpeg ? [] : ['ffmpeg/ffprobe (apt-get install ffmpeg)']), ...(hasExiftool ? [] : ['exiftool (apt-get install libimage-exiftool-perl)'])];
+  if (missing.length > 0) console.warn(`[sunder tests] ${where}: skipping oracle tests, not installed: ${missing.join(', ')}`);
+}
+
 export async function collect(r: StripResult): Promise<Buffer> {
   const parts: Buffer[] = [];
   for await (const c of r.stream) parts.push(c as Buffer);
