@@ -38,6 +38,7 @@ import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
 import type { BoundedMap } from './bounded-map.js';
 import type { Inflight } from './inflight.js';
+import { failpoint } from './failpoints.js';
 
 export type { StoredMedia } from './seal.js';
 
@@ -326,6 +327,7 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
       }
       slot.media = done;
     }));
+    failpoint('after-media');
   }
   const toSeal = prepared.accepted.filter((s) => s.outcome === undefined);
   const results = await deps.sealer.sealAll(toSeal.map((slot) => ({
@@ -354,6 +356,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
 
   const pendingRefs = [...(stored.length > 0 ? [`object:${segmentKey}`] : []), ...newSubjects.map((c) => `key:${c.key.keyId}`)];
   if (pendingRefs.length > 0) await vault.addPending(pendingRefs.map((ref) => ({ ref, runId: deps.runId })));
+  failpoint('after-pending');
 
   const segment = new SegmentBuilder();
   const identities: IdentityRow[] = [];
@@ -388,11 +391,13 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   for (const c of newSubjects) c.row.adultSince = adultSince.get(c.row.subjectId) ?? null;
 
   await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: subjectPublicKey(deps, c.key.keyId), wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
+  failpoint('after-keys');
   const segments = [];
   if (records.length > 0) {
     await deps.store.put(segmentKey, segment.toBuffer());
     segments.push({ segmentId, objectKey: segmentKey, records: records.length, bytes: segment.bytes });
   }
+  failpoint('after-segment');
   const batch: VaultBatch = {
     runId: deps.runId,
     subjects: newSubjects.map((c) => c.row),
@@ -407,6 +412,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   };
   await vault.commit(batch);
   deps.inflight.committedBatch(prepared.seq);
+  failpoint('after-commit');
   // Keys made for subjects whose every record failed were never stored; nothing to undo.
 
   return { outcomes: slots.map((s) => s.outcome ?? rejected(s, 'INTERNAL', '', 'no outcome was decided (a bug)')), newSubjects: newSubjects.length };
