@@ -10,20 +10,17 @@
  * per-value regex with optional separators between characters, the view wins because its cost
  * is one pass however many values a subject has.
  */
-import { pinyin } from 'pinyin-pro';
-import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_, isHan as isHan_ } from '../../src/detect/chars.js';
+import { fold, foldString, formsOf, sameClass, type Form } from '../../src/detect/known.js';
+import { isAsciiAlnum as isAsciiAlnum_ } from '../../src/detect/chars.js';
 import type { Candidate } from '../../src/detect/candidates.js';
-import type { EntityKind, KnownValue } from '../../src/detect/types.js';
-import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizePhone as normalizePhone_ } from '../../src/id/normalize.js';
+import type { KnownValue } from '../../src/detect/types.js';
 
-// Module-local copies of imported bindings: under tsx an imported binding is a getter call on
+// A module-local copy of an imported binding: under tsx an imported binding is a getter call on
 // every access, which the hot loop cannot afford (measured: a sixth of scan time).
-const foldWidth = foldWidth_;
 const isAsciiAlnum = isAsciiAlnum_;
-const isHan = isHan_;
-const normalizeCnId = normalizeCnId_;
-const normalizeEmail = normalizeEmail_;
-const normalizePhone = normalizePhone_;
+
+// Folding, forms and boundary classes are the engine's own (src/detect/known.ts): what this
+// reference keeps is only the matching strategy being raced.
 
 /** A compiled set of one subject's identity values. Reuse it for all of that subject's records. */
 export interface KnownMatcher {
@@ -33,83 +30,9 @@ export interface KnownMatcher {
   matchInto(text: string, out: Candidate[]): void;
 }
 
-const SKIP = new Uint8Array(65536);
-for (const ch of ' \t\r\n\f\v-.·()（）\u00a0\u3000‐‑–—_') SKIP[ch.charCodeAt(0)] = 1;
-SKIP[0xff0d] = 1; // full-width hyphen
-SKIP[0xff0e] = 1; // full-width full stop
-
-/** Folds one character into the view alphabet, or returns -1 when it is a separator. */
-function fold(c: number): number {
-  if (SKIP[c] === 1) return -1;
-  const f = foldWidth(c);
-  if (f !== c && SKIP[f] === 1) return -1;
-  return f >= 65 && f <= 90 ? f + 32 : f;
-}
-
-function foldString(s: string): string {
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const f = fold(s.charCodeAt(i));
-    if (f >= 0) out += String.fromCharCode(f);
-  }
-  return out;
-}
-
-interface Form {
-  kind: EntityKind;
-  text: string;
-  /** First/last character is ASCII alphanumeric: the match must not continue a longer word or number. */
-  edgeStart: boolean;
-  edgeEnd: boolean;
-}
-
 let codes = new Uint16Array(4096);
 let offs = new Int32Array(4096);
 
-function hanName(v: string): boolean {
-  if (v.length < 2 || v.length > 6) return false;
-  for (let i = 0; i < v.length; i++) if (!isHan(v.charCodeAt(i))) return false;
-  return true;
-}
-
-function formsOf(kv: KnownValue): string[] {
-  const raw = kv.value;
-  switch (kv.kind) {
-    case 'CN_ID':
-    case 'CN_ID_PROBABLE': {
-      const id = normalizeCnId(raw);
-      if (id === undefined) return [raw];
-      const forms = [id];
-      // The same person's legacy 15-digit number (issued before 2000 to people born in the 1900s).
-      if (id.slice(6, 8) === '19') forms.push(id.slice(0, 6) + id.slice(8, 17));
-      return forms;
-    }
-    case 'PHONE': {
-      const p = normalizePhone(raw);
-      return [p === undefined ? raw : p.replace(/^\+/, '')];
-    }
-    case 'EMAIL':
-      return [normalizeEmail(raw) ?? raw];
-    case 'NAME': {
-      const v = raw.normalize('NFKC').replace(/\s+/g, '');
-      const forms = [v];
-      if (hanName(v)) {
-        // Pinyin forms: "Wang Xiaoming", "wangxiaoming", "Xiaoming Wang" (spaces are folded away).
-        const py = pinyin(v, { toneType: 'none', type: 'array', surname: 'head' }) as string[];
-        const surnameLen = py.length === 4 ? 2 : 1;
-        const sur = py.slice(0, surnameLen).join('');
-        const given = py.slice(surnameLen).join('');
-        forms.push(sur + given, given + sur);
-      } else {
-        const parts = raw.normalize('NFKC').trim().split(/\s+/);
-        if (parts.length > 1) forms.push([...parts.slice(1), parts[0]!].join(''));
-      }
-      return forms;
-    }
-    default:
-      return [raw];
-  }
-}
 
 class Compiled implements KnownMatcher {
   readonly size: number;
@@ -163,18 +86,6 @@ class Compiled implements KnownMatcher {
       }
     }
   }
-}
-
-/** Both ASCII letters, or both digits (full width counts). */
-function sameClass(a: number, b: number): boolean {
-  const fa = foldWidth(a);
-  const fb = foldWidth(b);
-  const da = fa >= 48 && fa <= 57;
-  const db = fb >= 48 && fb <= 57;
-  if (da || db) return da && db;
-  const la = (fa | 32) >= 97 && (fa | 32) <= 122;
-  const lb = (fb | 32) >= 97 && (fb | 32) <= 122;
-  return la && lb;
 }
 
 export function compileKnownView(values: readonly KnownValue[]): KnownMatcher {

@@ -35,14 +35,14 @@ SKIP[0xff0d] = 1; // full-width hyphen
 SKIP[0xff0e] = 1; // full-width full stop
 
 /** Folds one character into the view alphabet, or returns -1 when it is a separator. */
-function fold(c: number): number {
+export function fold(c: number): number {
   if (SKIP[c] === 1) return -1;
   const f = foldWidth(c);
   if (f !== c && SKIP[f] === 1) return -1;
   return f >= 65 && f <= 90 ? f + 32 : f;
 }
 
-function foldString(s: string): string {
+export function foldString(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const f = fold(s.charCodeAt(i));
@@ -51,7 +51,7 @@ function foldString(s: string): string {
   return out;
 }
 
-interface Form {
+export interface Form {
   kind: EntityKind;
   text: string;
   /** First/last character is ASCII alphanumeric: the match must not continue a longer word or number. */
@@ -65,7 +65,7 @@ function hanName(v: string): boolean {
   return true;
 }
 
-function formsOf(kv: KnownValue): string[] {
+export function formsOf(kv: KnownValue): string[] {
   const raw = kv.value;
   switch (kv.kind) {
     case 'CN_ID':
@@ -226,7 +226,7 @@ class Compiled implements KnownMatcher {
 }
 
 /** Both ASCII letters, or both digits (full width counts). */
-function sameClass(a: number, b: number): boolean {
+export function sameClass(a: number, b: number): boolean {
   const fa = foldWidth(a);
   const fb = foldWidth(b);
   const da = fa >= 48 && fa <= 57;
