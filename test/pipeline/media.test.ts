@@ -24,6 +24,25 @@ import { fictionalPerson, UniqueIdentifiers } from '../../fixtures/lib/person.js
 import { announceMissingOracles, decodedHash, hasDebianFfmpeg, pixels } from '../media/helpers.js';
 
 announceMissingOracles('media through the pipeline');
+
+/** A little-endian u32, for hand-built RIFF chunks. */
+function u32le(v: number): Buffer {
+  const b = Buffer.alloc(4);
+  b.writeUInt32LE(v);
+  return b;
+}
+
+/** The `fmt ` chunk body of 16-bit stereo 48 kHz PCM. */
+const PCM_FMT = (() => {
+  const fmt = Buffer.alloc(16);
+  fmt.writeUInt16LE(1, 0);
+  fmt.writeUInt16LE(2, 2);
+  fmt.writeUInt32LE(48000, 4);
+  fmt.writeUInt32LE(48000 * 4, 8);
+  fmt.writeUInt16LE(4, 12);
+  fmt.writeUInt16LE(16, 14);
+  return fmt;
+})();
 import { filesBelow, findValuesInFiles, readJsonl, SAMPLE_DIR, SAMPLE_NDJSON, type Expected } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -77,18 +96,8 @@ describe('a large file', () => {
 
   /** A 16-bit stereo 48 kHz WAV with SIZE bytes of PCM and a LIST/INFO chunk before the data; returns the PCM's SHA-256. */
   async function writeLargeWav(path: string): Promise<string> {
-    const u32 = (v: number): Buffer => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(v);
-      return b;
-    };
-    const fmt = Buffer.alloc(16);
-    fmt.writeUInt16LE(1, 0);
-    fmt.writeUInt16LE(2, 2);
-    fmt.writeUInt32LE(48000, 4);
-    fmt.writeUInt32LE(48000 * 4, 8);
-    fmt.writeUInt16LE(4, 12);
-    fmt.writeUInt16LE(16, 14);
+    const u32 = u32le;
+    const fmt = PCM_FMT;
     const inam = Buffer.from(`${MARKER}\0`);
     const list = Buffer.concat([Buffer.from('LIST'), u32(4 + 8 + inam.length), Buffer.from('INFO'), Buffer.from('INAM'), u32(inam.length), inam]);
     const header = Buffer.concat([Buffer.from('RIFF'), u32(4 + 8 + 16 + list.length + 8 + SIZE), Buffer.from('WAVE'), Buffer.from('fmt '), u32(16), fmt, list, Buffer.from('data'), u32(SIZE)]);
@@ -407,18 +416,8 @@ describe('a record with two media files', () => {
 
 describe('media step limits', () => {
   const wavOf = (bytes: number, seed: number): Buffer => {
-    const u32 = (v: number): Buffer => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32LE(v);
-      return b;
-    };
-    const fmt = Buffer.alloc(16);
-    fmt.writeUInt16LE(1, 0);
-    fmt.writeUInt16LE(2, 2);
-    fmt.writeUInt32LE(48000, 4);
-    fmt.writeUInt32LE(48000 * 4, 8);
-    fmt.writeUInt16LE(4, 12);
-    fmt.writeUInt16LE(16, 14);
+    const u32 = u32le;
+    const fmt = PCM_FMT;
     const pcm = Buffer.alloc(bytes);
     const rng = createRng(seed);
     for (let i = 0; i < bytes; i += 4) pcm.writeUInt32LE(rng.int(0, 0xffffffff) >>> 0, i);
