@@ -20,6 +20,7 @@ export { ndjsonItems, csvItems, objectItems, fileItems, type SourceItem, type Re
 export { gateRecord, type GatedRecord } from './pipeline/gate.js';
 export { createMediaStep } from './pipeline/media-step.js';
 export type { MediaStep, StoredMedia } from './pipeline/batch.js';
+export type { BusinessObject } from './pipeline/seal.js';
 export { exportDataset, type ExportOptions, type ExportSummary } from './export/export.js';
 export { layoutOf, DEFAULT_DATA_DIR, type Layout } from './layout.js';
 

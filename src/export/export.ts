@@ -19,6 +19,7 @@ import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf } from '../layout.js';
+import type { BusinessObject } from '../pipeline/seal.js';
 import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
@@ -53,16 +54,6 @@ const EXT: Record<string, string> = {
   jpeg: 'jpg', png: 'png', webp: 'webp', tiff: 'tif', wav: 'wav', flac: 'flac', mp3: 'mp3', mp4: 'mp4', mov: 'mov', m4a: 'm4a', ogg: 'ogg',
 };
 
-interface BusinessObject {
-  id: string;
-  pseudonym: string;
-  project: string;
-  collectedAt: string;
-  quasi: Record<string, unknown>;
-  attributes: Record<string, unknown>;
-  text: Record<string, string>;
-  media: { id: string; kind: string; format: string; mime: string; bytes: number; sha256: string; width?: number; height?: number; durationMs?: number }[];
-}
 
 export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const started = Date.now();

@@ -15,7 +15,7 @@ import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { BoundedMap } from './bounded-map.js';
 import { Scrubber } from './scrub.js';
-import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry } from './split.js';
+import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
 /** What the pipeline knows about one stored media file, as listed in the business object. */
 export interface StoredMedia {
@@ -29,6 +29,21 @@ export interface StoredMedia {
   width?: number;
   height?: number;
   durationMs?: number;
+}
+
+/** The business object as sealed in a segment; the exporter decrypts exactly this. */
+export interface BusinessObject {
+  v: 1;
+  /** Random object id (base64url), also the object's slot in the vault. */
+  id: string;
+  pseudonym: string;
+  project: string;
+  collectedAt: string;
+  quasi: Quasi;
+  attributes: Record<string, unknown>;
+  text: Record<string, string>;
+  media: StoredMedia[];
+  consent: { scopes: string[]; crossBorder: boolean; policyVersion: string };
 }
 
 export interface SealTask {
@@ -178,7 +193,7 @@ export class RecordSealer {
     }
     const objectIdBytes = randomId();
     const objectId = objectIdBytes.toString('base64url');
-    const business = {
+    const business: BusinessObject = {
       v: 1,
       id: objectId,
       pseudonym: task.pseudonym,
