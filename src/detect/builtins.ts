@@ -249,7 +249,6 @@ export class BuiltinScanner {
 
   /** An ASCII letter at `i`: prefixed IDs, IBAN, hex (MAC/IPv6), cue words. Returns the next position. */
   private word(text: string, i: number): number {
-    const n = text.length;
     let j = i + 1;
     for (;;) {
       const c = text.charCodeAt(j) | 32; // NaN past the end gives 32
@@ -405,6 +404,7 @@ export class BuiltinScanner {
     let q = 0; // next free slot in DV
     // Scratch arrays in locals: module bindings are context loads with TDZ checks in the digit loop.
     const dv = DV;
+    const dvGroup = DV_GROUP;
     const sepOf = SEP;
     for (;;) {
       const gs = i;
@@ -416,7 +416,7 @@ export class BuiltinScanner {
         if (d >= 48 && d <= 57) v = d - 48;
         else if (d >= 0xff10 && d <= 0xff19) v = d - 0xff10;
         else break;
-        if (i - gs < 20 /* DV_GROUP */) dv[q++] = v;
+        if (i - gs < dvGroup) dv[q++] = v;
         i++;
       }
       GS[g] = gs;

@@ -10,7 +10,7 @@ import { compileKnown as compileKnownValues, type KnownMatcher } from './known.j
 import type { ScanContext, ScannerOptions } from './options.js';
 import { resolveOverlaps as resolveOverlaps_ } from './resolve.js';
 import { createScanStream as createScanStream_, type ScanStream, type ScanStreamOptions } from './stream.js';
-import type { EntityKind, Finding, KnownValue } from './types.js';
+import type { Finding, KnownValue } from './types.js';
 import { SunderError as SunderError_ } from '../errors.js';
 
 // Module-local copies of imported bindings: under tsx an imported binding is a getter call on

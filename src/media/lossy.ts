@@ -1,4 +1,4 @@
-import sharp, { type Metadata, type OverlayOptions, type Sharp } from 'sharp';
+import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import { mediaError } from './fail.js';
 
 /** A region in stored pixel coordinates, e.g. a face box from the customer's own detector. */

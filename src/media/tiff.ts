@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp, { type Metadata, type OverlayOptions, type Sharp } from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { mediaError, unsupported, verifyFailed } from './fail.js';
 import { FileSource } from './source.js';
 import type { MediaInfo } from './types.js';
