@@ -15,6 +15,8 @@ export class SqliteKeyStore implements KeyStore {
   private readonly insert;
   private readonly remove;
   private readonly prepared = new Map<string, Database.Statement>();
+  private wrappedOfficer: Database.Statement | undefined;
+  private wrappedExporter: Database.Statement | undefined;
 
   constructor(path: string) {
     // secure_delete: erased keys must not linger in free pages of the file.
@@ -63,8 +65,10 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async wrapped(keyId: string, role: 'officer' | 'exporter'): Promise<Uint8Array | undefined> {
-    const column = role === 'officer' ? 'wrapped_officer' : 'wrapped_exporter';
-    const row = this.db.prepare(`SELECT ${column} AS w FROM subject_keys WHERE key_id = ?`).get(keyId) as { w: Buffer } | undefined;
+    // Prepared once per role: an export asks this for every record it writes.
+    const stmt = role === 'officer' ? (this.wrappedOfficer ??= this.db.prepare('SELECT wrapped_officer AS w FROM subject_keys WHERE key_id = ?'))
+      : (this.wrappedExporter ??= this.db.prepare('SELECT wrapped_exporter AS w FROM subject_keys WHERE key_id = ?'));
+    const row = stmt.get(keyId) as { w: Buffer } | undefined;
     return row === undefined ? undefined : new Uint8Array(row.w);
   }
 
