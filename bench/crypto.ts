@@ -20,7 +20,7 @@ import nacl from 'tweetnacl';
 import { decryptObject, encryptObject } from '../src/crypto/format.js';
 import { X25519Identity, X25519Sender, openSealed, sealTo } from '../src/crypto/recipient.js';
 import { createDecryptStream, createEncryptStream } from '../src/crypto/stream.js';
-import { boxBefore, generateX25519KeyPair, secretKeyObject } from '../src/crypto/x25519.js';
+import { boxBefore, generateX25519KeyPair, publicFromSecret, publicFromSecretByBasePoint, secretKeyObject } from '../src/crypto/x25519.js';
 
 const quick = process.argv.includes('--quick');
 const BUDGET_MS = quick ? 300 : 1500;
@@ -81,6 +81,14 @@ function report(group: string, name: string, value: string, note = ''): void {
   report('x25519 (new subject)', 'native keyPair + shared key (+HSalsa20)', `${fmt(nativeOps)} ops/s`, `${(1000 / nativeOps).toFixed(3)} ms each, ${ratio(nativeOps, naclOps)} tweetnacl`);
   report('x25519', 'tweetnacl keyPair only', `${fmt(keyPairNacl)} ops/s`);
   report('x25519', 'native keyPair only', `${fmt(keyPairNative)} ops/s`, `${ratio(keyPairNative, keyPairNacl)} tweetnacl`);
+  // A new subject's public key, from its imported secret: read back what the import computed,
+  // or a second scalar multiplication with the base point (what ingest did before).
+  const subjectSecret = secretKeyObject(randomBytes(32));
+  assert.deepEqual(Buffer.from(publicFromSecret(subjectSecret)), Buffer.from(publicFromSecretByBasePoint(subjectSecret)));
+  const pubReadBack = opsPerSecond(() => void publicFromSecret(subjectSecret), 10);
+  const pubBasePoint = opsPerSecond(() => void publicFromSecretByBasePoint(subjectSecret), 10);
+  report('x25519', 'public key read back from import (JWK)', `${fmt(pubReadBack)} ops/s`, `${ratio(pubReadBack, pubBasePoint)} base-point X25519`);
+  report('x25519', 'public key by base-point X25519', `${fmt(pubBasePoint)} ops/s`);
   // Wrapping a new subject's secret key to a role: an anonymous sealed box each.
   const role = generateX25519KeyPair();
   const secret = randomBytes(32);

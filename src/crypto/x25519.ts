@@ -77,16 +77,25 @@ export function publicKeyObject(publicKey: Uint8Array): KeyObject {
  * Node 20's `generateKeyPairSync` can deadlock the process: a KeyGenJob finalised by the garbage
  * collector takes a mutex that a running JWK export of another key already holds (seen here as
  * ingest runs hanging forever in `~KeyGenJob` under `ExportJWKEdKey`). So no key pair is ever
- * generated that way: the secret is 32 bytes from the CSPRNG (X25519 clamps it itself) and the
- * public key is X25519(secret, 9), the base point, computed with the same native call as any
- * shared key.
+ * generated that way: the secret is 32 bytes from the CSPRNG (X25519 clamps it itself).
+ *
+ * The public key: OpenSSL already computes X25519(secret, 9) when it imports a raw secret key,
+ * so reading it back from the imported key (a JWK export, ~3 µs) avoids a second scalar
+ * multiplication (~47 µs, one per new subject; bench/crypto.ts races both).
  */
+/** X25519(secret, 9): the public key of an imported secret key, as computed at import. */
+export function publicFromSecret(privateKey: KeyObject): Uint8Array {
+  const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
+  const out = typeof x === 'string' ? Buffer.from(x, 'base64url') : undefined;
+  if (out === undefined || out.length !== X25519_KEY_BYTES) throw new SunderError('INTERNAL', 'node:crypto returned no X25519 public key for an imported secret key');
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** X25519(secret, 9) by scalar multiplication with the base point: the reference `publicFromSecret` is tested against. */
 const BASE_POINT = new Uint8Array(32);
 BASE_POINT[0] = 9;
 let basePointKey: KeyObject | undefined;
-
-/** X25519(secret, 9): the public key of an imported secret key. */
-export function publicFromSecret(privateKey: KeyObject): Uint8Array {
+export function publicFromSecretByBasePoint(privateKey: KeyObject): Uint8Array {
   basePointKey ??= publicKeyObject(BASE_POINT);
   const out = diffieHellman({ privateKey, publicKey: basePointKey });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import nacl from 'tweetnacl';
 import { isSunderError } from '../../src/errors.js';
-import { boxBefore, generateX25519Ephemeral, generateX25519KeyPair, x25519, x25519KeyPairFromSecretKey } from '../../src/crypto/x25519.js';
+import { boxBefore, generateX25519Ephemeral, generateX25519KeyPair, publicFromSecret, publicFromSecretByBasePoint, secretKeyObject, x25519, x25519KeyPairFromSecretKey } from '../../src/crypto/x25519.js';
 import { seededRandom } from '../../fixtures/vectors/generate.js';
 
 const rand = seededRandom('test x25519');
@@ -11,6 +11,18 @@ describe('native X25519 is byte-compatible with tweetnacl', () => {
     for (let i = 0; i < 20; i++) {
       const sk = rand(32);
       expect(Buffer.from(x25519KeyPairFromSecretKey(sk).publicKey)).toEqual(Buffer.from(nacl.box.keyPair.fromSecretKey(sk).publicKey));
+    }
+  });
+
+  it('reads back the public key OpenSSL computed at import: equal to X25519(secret, 9) and to tweetnacl', () => {
+    // Unclamped secrets too (high bit set, low bits set): both sides must clamp the same way.
+    const secrets = [new Uint8Array(32).fill(0xff), new Uint8Array(32).fill(1), ...Array.from({ length: 100 }, () => rand(32))];
+    for (const sk of secrets) {
+      const key = secretKeyObject(sk);
+      const pub = Buffer.from(publicFromSecret(key));
+      expect(pub).toHaveLength(32);
+      expect(pub).toEqual(Buffer.from(publicFromSecretByBasePoint(key)));
+      expect(pub).toEqual(Buffer.from(nacl.box.keyPair.fromSecretKey(sk).publicKey));
     }
   });
 
