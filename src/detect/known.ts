@@ -27,6 +27,12 @@ export interface KnownMatcher {
   readonly size: number;
   /** Appends a candidate (score 1) for every occurrence of a compiled value in `text`. */
   matchInto(text: string, out: Candidate[]): void;
+  /**
+   * A matcher for these values plus `more`. Only the new values are normalised and folded (a
+   * name's pinyin forms cost ~10 µs), so growing a subject's matcher record by record costs
+   * little more than compiling it once.
+   */
+  extend(more: readonly KnownValue[]): KnownMatcher;
 }
 
 const SKIP = new Uint8Array(65536);
@@ -138,18 +144,8 @@ class Compiled implements KnownMatcher {
    */
   private readonly filter = new Uint8Array(256);
 
-  constructor(values: readonly KnownValue[]) {
-    const seen = new Set<string>();
-    const forms: Form[] = [];
-    for (const kv of values) {
-      if (typeof kv.value !== 'string' || kv.value.length === 0) continue;
-      for (const f of formsOf(kv)) {
-        const t = foldString(f);
-        if (t.length < 2 || seen.has(t)) continue;
-        seen.add(t);
-        forms.push({ kind: kv.kind, text: t, edgeStart: isAsciiAlnum(t.charCodeAt(0)), edgeEnd: isAsciiAlnum(t.charCodeAt(t.length - 1)) });
-      }
-    }
+  /** `forms`: folded, distinct, at least two codes each (see `addForms`); this matcher keeps the array. */
+  constructor(forms: Form[]) {
     forms.sort((a, b) => a.text.charCodeAt(0) - b.text.charCodeAt(0) || b.text.length - a.text.length);
     this.forms = forms;
     this.size = forms.length;
@@ -178,6 +174,11 @@ class Compiled implements KnownMatcher {
       for (const c of raws.slice()) if (c >= 0x21 && c <= 0x7e) raws.push(c + 0xfee0);
       for (const c of raws) if (FOLD[c] === f) this.filter[c & 255] = 1;
     }
+  }
+
+  extend(more: readonly KnownValue[]): KnownMatcher {
+    // A copy: the sort in the constructor reorders, and this matcher's arrays index its own.
+    return new Compiled(addForms(this.forms.slice(), more));
   }
 
   matchInto(text: string, out: Candidate[]): void {
@@ -237,6 +238,22 @@ export function sameClass(a: number, b: number): boolean {
   return la && lb;
 }
 
+/** Appends the folded forms of `values` to `forms`, skipping empty values and forms already present. */
+function addForms(forms: Form[], values: readonly KnownValue[]): Form[] {
+  const seen = new Set<string>();
+  for (const f of forms) seen.add(f.text);
+  for (const kv of values) {
+    if (typeof kv.value !== 'string' || kv.value.length === 0) continue;
+    for (const f of formsOf(kv)) {
+      const t = foldString(f);
+      if (t.length < 2 || seen.has(t)) continue;
+      seen.add(t);
+      forms.push({ kind: kv.kind, text: t, edgeStart: isAsciiAlnum(t.charCodeAt(0)), edgeEnd: isAsciiAlnum(t.charCodeAt(t.length - 1)) });
+    }
+  }
+  return forms;
+}
+
 export function compileKnown(values: readonly KnownValue[]): KnownMatcher {
-  return new Compiled(values);
+  return new Compiled(addForms([], values));
 }

@@ -109,7 +109,7 @@ export class RecordSealer {
   /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
   private readonly facts = new BoundedMap<string, Set<string>>(50_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
-  private readonly known = new BoundedMap<string, { values: Set<string>; list: KnownValue[]; matcher: KnownMatcher }>(20_000);
+  private readonly known = new BoundedMap<string, { values: Set<string>; matcher: KnownMatcher }>(20_000);
 
   constructor(private readonly options: RecordSealerOptions) {
     this.scrubber = new Scrubber({ disable: options.policy.detect.disable });
@@ -118,22 +118,22 @@ export class RecordSealer {
   /**
    * One matcher per subject, grown to the union of the values their records carried: a later
    * record that mentions the phone its own record left out is still masked, and records that
-   * carry subsets of known values reuse the compiled matcher.
+   * carry subsets of known values reuse the compiled matcher. Growing it folds only the new
+   * values (`extend`).
    */
   private matcherFor(subjectId: string, values: KnownValue[]): KnownMatcher {
     const hit = this.known.get(subjectId);
-    if (hit !== undefined && values.every((v) => hit.values.has(`${v.kind}\0${v.value}`))) return hit.matcher;
-    const list = hit === undefined ? [] : [...hit.list];
-    const set = hit === undefined ? new Set<string>() : new Set(hit.values);
+    let fresh: KnownValue[] | undefined;
     for (const v of values) {
       const k = `${v.kind}\0${v.value}`;
-      if (!set.has(k)) {
-        set.add(k);
-        list.push(v);
-      }
+      if (hit !== undefined && hit.values.has(k)) continue;
+      (fresh ??= []).push(v);
     }
-    const matcher = this.scrubber.scanner.compileKnown(list);
-    this.known.set(subjectId, { values: set, list, matcher });
+    if (hit !== undefined && fresh === undefined) return hit.matcher;
+    const set = hit === undefined ? new Set<string>() : new Set(hit.values);
+    for (const v of fresh ?? []) set.add(`${v.kind}\0${v.value}`);
+    const matcher = hit === undefined ? this.scrubber.scanner.compileKnown(fresh ?? []) : hit.matcher.extend(fresh!);
+    this.known.set(subjectId, { values: set, matcher });
     return matcher;
   }
 
