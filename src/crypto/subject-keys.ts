@@ -30,6 +30,19 @@ export function newId(): string {
 }
 
 /**
+ * A random id that sorts by creation time: 12 hex digits of milliseconds, then 80 random bits
+ * (hex). For rows whose table already records when they were made (subjects, segments): new
+ * ids land at the end of their b-tree indexes instead of on random pages, so a batch commit
+ * writes a few pages instead of one per new subject (measured: the vault commit's write-out
+ * halved on the mostly-new-subjects bench). Never for key ids, which object headers carry in
+ * clear: there a creation time would say when the subject was first seen.
+ */
+export function newSortableId(now = Date.now()): string {
+  const r = systemRandom(10);
+  return now.toString(16).padStart(12, '0') + Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString('hex');
+}
+
+/**
  * A new subject key: 32 random bytes, wrapped at once to both reading roles. Its public half
  * (one X25519 with the base point) is derived later, off the main thread: see `publicKeyOf`.
  */

@@ -20,7 +20,7 @@
 import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
-import { createSubjectKey, newId, publicKeyOf, type NewSubjectKey } from '../crypto/subject-keys.js';
+import { createSubjectKey, newSortableId, publicKeyOf, type NewSubjectKey } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
 import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
 import type { KeyStore } from '../keystore/keystore.js';
@@ -229,7 +229,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
       continue;
     }
     if (row === undefined) {
-      const subjectId = newId();
+      const subjectId = newSortableId();
       const key = createSubjectKey(deps.sender, keys);
       row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
@@ -270,7 +270,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
       }));
     }
   }
-  return { seq, slots, accepted, created, withdrawn, segmentId: newId(), mediaPlan, pendingWritten: [] };
+  return { seq, slots, accepted, created, withdrawn, segmentId: newSortableId(), mediaPlan, pendingWritten: [] };
 }
 
 /** True when the batch's outcome can change after prepare (a media file may be rejected). */

@@ -103,9 +103,13 @@ export class SqliteVault implements Vault {
     // One indexed point lookup per digest: measured faster than one statement with hundreds of
     // OR-ed (kind, digest) terms, which SQLite plans less well.
     const found = new Map<string, SubjectRow>();
+    // A batch repeats digests (a subject's records arrive together); a new subject's digest
+    // misses each time, so misses are remembered too, not only hits.
+    const asked = new Set<string>();
     for (const d of digests) {
       const key = digestKey(d.kind, d.digest);
-      if (found.has(key)) continue;
+      if (asked.has(key)) continue;
+      asked.add(key);
       const r = this.stmts.findSubject.get(d.kind, Buffer.from(d.digest.buffer, d.digest.byteOffset, d.digest.byteLength));
       if (r !== undefined) found.set(key, { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
     }
