@@ -26,6 +26,12 @@ describe('NDJSON source', () => {
     const items = await all(ndjsonItems(Readable.from(chunks)));
     expect(items).toEqual([{ index: 0, value: { name: '王小明' } }, { index: 1, value: { name: '李四' } }]);
   });
+
+  it('reads a file saved with a byte-order mark; an invalid byte spoils only its own line', async () => {
+    const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n{"b":"'), Buffer.from([0xff]), Buffer.from('"}\n{"c":3}\n')]);
+    const items = await all(ndjsonItems(Readable.from([bytes.subarray(0, 2), bytes.subarray(2)])));
+    expect(items).toEqual([{ index: 0, value: { a: 1 } }, { index: 1, value: { b: '\ufffd' } }, { index: 2, value: { c: 3 } }]);
+  });
 });
 
 describe('CSV source', () => {
