@@ -10,14 +10,9 @@
  * per-value regex with optional separators between characters, the view wins because its cost
  * is one pass however many values a subject has.
  */
-import { fold, foldString, formsOf, sameClass, type Form } from '../../src/detect/known.js';
-import { isAsciiAlnum as isAsciiAlnum_ } from '../../src/detect/chars.js';
+import { fold, foldedForms, sameClass, type Form } from '../../src/detect/known.js';
 import type { Candidate } from '../../src/detect/candidates.js';
 import type { KnownValue } from '../../src/detect/types.js';
-
-// A module-local copy of an imported binding: under tsx an imported binding is a getter call on
-// every access, which the hot loop cannot afford (measured: a sixth of scan time).
-const isAsciiAlnum = isAsciiAlnum_;
 
 // Folding, forms and boundary classes are the engine's own (src/detect/known.ts): what this
 // reference keeps is only the matching strategy being raced.
@@ -39,17 +34,7 @@ class Compiled implements KnownMatcher {
   private readonly forms: Form[];
 
   constructor(values: readonly KnownValue[]) {
-    const seen = new Set<string>();
-    const forms: Form[] = [];
-    for (const kv of values) {
-      if (typeof kv.value !== 'string' || kv.value.length === 0) continue;
-      for (const f of formsOf(kv)) {
-        const t = foldString(f);
-        if (t.length < 2 || seen.has(t)) continue;
-        seen.add(t);
-        forms.push({ kind: kv.kind, text: t, edgeStart: isAsciiAlnum(t.charCodeAt(0)), edgeEnd: isAsciiAlnum(t.charCodeAt(t.length - 1)) });
-      }
-    }
+    const forms = foldedForms(values);
     // Longer forms first: an ID number wins over a phone that happens to sit inside it.
     forms.sort((a, b) => b.text.length - a.text.length);
     this.forms = forms;

@@ -144,7 +144,7 @@ class Compiled implements KnownMatcher {
    */
   private readonly filter = new Uint8Array(256);
 
-  /** `forms`: folded, distinct, at least two codes each (see `addForms`); this matcher keeps the array. */
+  /** `forms`: folded, distinct, at least two codes each (see `foldedForms`); this matcher keeps the array. */
   constructor(forms: Form[]) {
     forms.sort((a, b) => a.text.charCodeAt(0) - b.text.charCodeAt(0) || b.text.length - a.text.length);
     this.forms = forms;
@@ -178,7 +178,7 @@ class Compiled implements KnownMatcher {
 
   extend(more: readonly KnownValue[]): KnownMatcher {
     // A copy: the sort in the constructor reorders, and this matcher's arrays index its own.
-    return new Compiled(addForms(this.forms.slice(), more));
+    return new Compiled(foldedForms(more, this.forms.slice()));
   }
 
   matchInto(text: string, out: Candidate[]): void {
@@ -238,8 +238,8 @@ export function sameClass(a: number, b: number): boolean {
   return la && lb;
 }
 
-/** Appends the folded forms of `values` to `forms`, skipping empty values and forms already present. */
-function addForms(forms: Form[], values: readonly KnownValue[]): Form[] {
+/** Appends the folded forms of `values` to `forms` (default: a new list), skipping empty values and forms already present. */
+export function foldedForms(values: readonly KnownValue[], forms: Form[] = []): Form[] {
   const seen = new Set<string>();
   for (const f of forms) seen.add(f.text);
   for (const kv of values) {
@@ -255,5 +255,5 @@ function addForms(forms: Form[], values: readonly KnownValue[]): Form[] {
 }
 
 export function compileKnown(values: readonly KnownValue[]): KnownMatcher {
-  return new Compiled(addForms([], values));
+  return new Compiled(foldedForms(values));
 }
