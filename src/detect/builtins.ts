@@ -76,12 +76,26 @@ export interface BuiltinConfig {
 }
 
 type CueKind = 'NAME' | 'WECHAT';
-const CUES = new Map<number, { cue: string; kind: CueKind }[]>();
+interface Cue {
+  cue: string;
+  /** The cue's second character, compared before the whole cue. */
+  second: number;
+  kind: CueKind;
+}
+/**
+ * Cues by first character: CUE_SLOT[c] is 1 + the index of c's list in CUE_LISTS (0: none). A
+ * table load instead of a Map lookup: cue characters (我, 本, 新...) are common in Chinese prose.
+ */
+const CUE_SLOT = new Uint8Array(65536);
+const CUE_LISTS: Cue[][] = [];
 function addCue(cue: string, kind: CueKind): void {
   const c = cue.charCodeAt(0);
-  let list = CUES.get(c);
-  if (list === undefined) CUES.set(c, (list = []));
-  list.push({ cue, kind });
+  if (CUE_SLOT[c] === 0) {
+    CUE_LISTS.push([]);
+    CUE_SLOT[c] = CUE_LISTS.length;
+  }
+  const list = CUE_LISTS[CUE_SLOT[c]! - 1]!;
+  list.push({ cue, second: cue.charCodeAt(1), kind });
   list.sort((a, b) => b.cue.length - a.cue.length); // longest cue first: 微信号 before 微信
   markCue(cue);
 }
@@ -220,8 +234,8 @@ export class BuiltinScanner {
   /** A CJK cue word or a plate province character at `i`. */
   private cue(text: string, i: number): number {
     const c = text.charCodeAt(i);
+    const c1 = text.charCodeAt(i + 1);
     if (PLATE_CHARS[c] === 1) {
-      const c1 = text.charCodeAt(i + 1);
       if (c1 >= 65 && c1 <= 90) {
         const e = plateAt(text, i);
         if (e > 0) {
@@ -230,10 +244,10 @@ export class BuiltinScanner {
         }
       }
     }
-    const list = CUES.get(c);
-    if (list === undefined) return i + 1;
-    for (const { cue, kind } of list) {
-      if (!text.startsWith(cue, i)) continue;
+    const slot = CUE_SLOT[c]!;
+    if (slot === 0) return i + 1;
+    for (const { cue, second, kind } of CUE_LISTS[slot - 1]!) {
+      if (second !== c1 || !text.startsWith(cue, i)) continue;
       const v = skipCueSeparators(text, i + cue.length);
       if (kind === 'NAME') {
         const span = nameAt(text, v);
