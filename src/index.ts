@@ -16,7 +16,7 @@ export { validateRecord } from './record/validate.js';
 
 // Ingest and export
 export { Ingestor, IngestRun, type IngestorOptions, type IngestRunOptions, type RunSummary } from './pipeline/ingest.js';
-export { ndjsonItems, csvItems, objectItems, fileItems, type SourceItem, type RecordSource } from './pipeline/sources.js';
+export { ndjsonItems, csvItems, objectItems, fileItems, streamItems, formatOfName, type SourceItem, type RecordSource, type InputFormat } from './pipeline/sources.js';
 export { gateRecord, type GatedRecord } from './pipeline/gate.js';
 export { createMediaStep } from './pipeline/media-step.js';
 export type { MediaStep, StoredMedia } from './pipeline/batch.js';

@@ -1,10 +1,11 @@
 /** The `sunder` command as a person runs it: exit codes, one-line errors, the JSON summary. */
 import { execFile } from 'node:child_process';
-import { cpSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { SAMPLE_NDJSON } from './helpers/sample.js';
+import { readJsonl, SAMPLE_CSV, SAMPLE_DIR, SAMPLE_NDJSON } from './helpers/sample.js';
 import { tempDir } from './helpers/tmp.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli/main.js');
@@ -70,6 +71,37 @@ describe('sunder CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/\(STORE_CORRUPT\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('ingests standard input and gzipped files with the same outcomes as the plain file', async () => {
+    /** Each record's outcome, without the run's random object ids. */
+    const outcomesOf = async (args: string[], input?: string) => {
+      const r = await run(['--data', tempDir(), 'ingest', ...args, '--media-root', SAMPLE_DIR, '--json'], input);
+      expect(r.code, r.stderr).toBe(0);
+      const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { records: number; outcomesFiles: string[] };
+      return readJsonl<Record<string, unknown>>(summary.outcomesFiles[0]!).map((o) => [o.index, o.status, o.code, o.path]);
+    };
+    const plain = await outcomesOf([SAMPLE_NDJSON]);
+    expect(plain).toHaveLength(219);
+    expect(plain.some((o) => o[1] === 'rejected')).toBe(true);
+    expect(await outcomesOf(['-'], readFileSync(SAMPLE_NDJSON, 'utf8'))).toEqual(plain);
+    const dir = tempDir();
+    writeFileSync(join(dir, 'records.ndjson.gz'), gzipSync(readFileSync(SAMPLE_NDJSON)));
+    expect(await outcomesOf([join(dir, 'records.ndjson.gz')])).toEqual(plain);
+
+    const csv = await outcomesOf([SAMPLE_CSV]);
+    expect(await outcomesOf(['-', '--format', 'csv'], readFileSync(SAMPLE_CSV, 'utf8'))).toEqual(csv);
+    writeFileSync(join(dir, 'records.csv.gz'), gzipSync(readFileSync(SAMPLE_CSV)));
+    expect(await outcomesOf([join(dir, 'records.csv.gz')])).toEqual(csv);
+    // --format overrides the name: the CSV file read as NDJSON is one parse error per line.
+    const forced = await outcomesOf([SAMPLE_CSV, '--format', 'ndjson']);
+    expect(forced.every((o) => o[1] === 'rejected' && o[2] === 'PARSE_ERROR')).toBe(true);
+  });
+
+  it('reads standard input once only', async () => {
+    const r = await run(['--data', tempDir(), 'ingest', '-', '-'], '');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/standard input \(-\) can be read only once \(CONFIG_INVALID\)/);
   });
 
   it('scans text from standard input', async () => {

@@ -10,6 +10,7 @@ import { isSunderError, SunderError } from '../errors.js';
 import { exportDataset } from '../export/export.js';
 import { layoutOf } from '../layout.js';
 import { Ingestor, type RunSummary } from '../pipeline/ingest.js';
+import type { InputFormat } from '../pipeline/sources.js';
 import { loadPolicy } from '../record/policy.js';
 import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
@@ -49,13 +50,16 @@ program
 program
   .command('ingest')
   .description('split, scrub, seal and store records from NDJSON or CSV files')
-  .argument('<files...>', 'input files (.csv is CSV, anything else NDJSON)')
+  .argument('<files...>', 'input files (.csv is CSV, anything else NDJSON; .gz is gunzipped); - reads standard input')
+  .addOption(new Option('--format <format>', 'read every input as this format, whatever its name (standard input: default ndjson)').choices(['ndjson', 'csv']))
   .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
-  .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder)')
+  .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder; for standard input, the working directory)')
   .option('--json', 'print one JSON summary as the last line of stdout')
-  .action(async (files: string[], opts: { policy?: string; mediaRoot?: string; json?: boolean }) => {
+  .action(async (files: string[], opts: { format?: InputFormat; policy?: string; mediaRoot?: string; json?: boolean }) => {
     // Before anything is created (keys, a data directory): a typo in a path changes nothing.
+    if (files.filter((f) => f === '-').length > 1) throw new SunderError('CONFIG_INVALID', 'standard input (-) can be read only once');
     for (const file of files) {
+      if (file === '-') continue;
       if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
     }
     const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
@@ -73,7 +77,11 @@ program
         const progress = new Progress(`ingest ${file}`);
         const started = Date.now();
         const counts = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
-        const run = ingestor.ingestFile(file, opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot });
+        const where = {
+          ...(opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot }),
+          ...(opts.format === undefined ? {} : { format: opts.format }),
+        };
+        const run = file === '-' ? ingestor.ingestStream(process.stdin, { format: 'ndjson', ...where }) : ingestor.ingestFile(file, where);
         const s = await run.done((o) => {
           counts.records++;
           if (o.status === 'stored') counts.stored++;

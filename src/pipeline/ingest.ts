@@ -29,7 +29,8 @@ import { Inflight } from './inflight.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
-import { fileItems, objectItems, type RecordSource, type SourceItem } from './sources.js';
+import type { Readable } from 'node:stream';
+import { fileItems, objectItems, streamItems, type InputFormat, type RecordSource, type SourceItem } from './sources.js';
 import { existsSync } from 'node:fs';
 
 export interface IngestorOptions {
@@ -157,9 +158,20 @@ export class Ingestor {
     return this.run(objectItems(source), runOptions.mediaRoot ?? process.cwd());
   }
 
-  /** Ingests an NDJSON or CSV file (by extension: `.csv` is CSV). */
-  ingestFile(path: string, runOptions: IngestRunOptions = {}): IngestRun {
-    return this.run(fileItems(path, this.policy), runOptions.mediaRoot ?? join(path, '..'));
+  /**
+   * Ingests an NDJSON or CSV file: `.csv` is CSV, anything else NDJSON, and a trailing `.gz` is
+   * read through gunzip (`archive.ndjson.gz`); `runOptions.format` overrides the name.
+   */
+  ingestFile(path: string, runOptions: IngestRunOptions & { format?: InputFormat } = {}): IngestRun {
+    return this.run(fileItems(path, this.policy, runOptions.format), runOptions.mediaRoot ?? join(path, '..'));
+  }
+
+  /**
+   * Ingests NDJSON or CSV bytes from a stream: standard input, a socket, an HTTP request body.
+   * Compressed input is the caller's to unpack (`stream.pipe(zlib.createGunzip())`).
+   */
+  ingestStream(stream: Readable, runOptions: IngestRunOptions & { format: InputFormat }): IngestRun {
+    return this.run(streamItems(stream, runOptions.format, this.policy), runOptions.mediaRoot ?? process.cwd());
   }
 
   /** Ingests already-numbered items (for custom sources). */

@@ -5,6 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import { SunderError } from '../errors.js';
 import type { Policy } from '../record/policy.js';
@@ -12,6 +13,26 @@ import type { Policy } from '../record/policy.js';
 export type SourceItem = { index: number; value: unknown } | { index: number; parseError: string };
 
 export type RecordSource = AsyncIterable<unknown> | Iterable<unknown> | Readable;
+
+/** How a byte stream holds records. */
+export type InputFormat = 'ndjson' | 'csv';
+
+/**
+ * What a file's name says: `.csv` is CSV, anything else NDJSON; a trailing `.gz` means gzip
+ * (`archive.ndjson.gz`, `export.csv.gz`), read as a stream, never unpacked to disk.
+ */
+export function formatOfName(path: string): { format: InputFormat; gzip: boolean } {
+  const gzip = /\.gz$/i.test(path);
+  const bare = gzip ? path.slice(0, -3) : path;
+  return { format: /\.csv$/i.test(bare) ? 'csv' : 'ndjson', gzip };
+}
+
+/** zlib's codes for a corrupt or truncated compressed stream. */
+function isCorruptCompression(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'Z_DATA_ERROR' || code === 'Z_BUF_ERROR' || code === 'Z_NEED_DICT';
+}
+const CORRUPT_COMPRESSION = 'the compressed input is corrupt or truncated here; the rest of it could not be read';
 
 /** A line longer than this is reported as a parse error rather than buffered without end. */
 const MAX_LINE_CHARS = 64 * 1024 * 1024;
@@ -47,24 +68,32 @@ export async function* ndjsonItems(input: Readable | string): AsyncGenerator<Sou
     }
     return { index: index++, value };
   };
-  for await (const chunk of stream) {
-    const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk as Buffer, { stream: true }));
-    let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      if (overlong) {
-        overlong = false;
-        yield { index: index++, parseError: `line longer than ${MAX_LINE_CHARS} characters` };
-      } else {
-        const item = emit(text.slice(start, nl));
-        if (item !== undefined) yield item;
+  try {
+    for await (const chunk of stream) {
+      const text = carry + (typeof chunk === 'string' ? chunk : decoder.decode(chunk as Buffer, { stream: true }));
+      let start = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
+        if (overlong) {
+          overlong = false;
+          yield { index: index++, parseError: `line longer than ${MAX_LINE_CHARS} characters` };
+        } else {
+          const item = emit(text.slice(start, nl));
+          if (item !== undefined) yield item;
+        }
+        start = nl + 1;
       }
-      start = nl + 1;
+      carry = text.slice(start);
+      if (carry.length > MAX_LINE_CHARS) {
+        overlong = true;
+        carry = '';
+      }
     }
-    carry = text.slice(start);
-    if (carry.length > MAX_LINE_CHARS) {
-      overlong = true;
-      carry = '';
-    }
+  } catch (err) {
+    // Records before the damage keep their outcomes; what follows it cannot be counted, so it
+    // becomes one parse error rather than an exception that would lose the run's outcomes.
+    if (!isCorruptCompression(err)) throw err;
+    yield { index: index++, parseError: CORRUPT_COMPRESSION };
+    return;
   }
   carry += decoder.decode();
   if (overlong) yield { index: index++, parseError: `line longer than ${MAX_LINE_CHARS} characters` };
@@ -104,6 +133,7 @@ export async function* csvItems(input: Readable | string, policy: Policy): Async
   const parser = stream.pipe(
     parseCsv({ bom: true, delimiter: policy.csv.delimiter, relax_column_count: true, skip_empty_lines: true }),
   );
+  stream.on('error', (err) => parser.destroy(err)); // pipe() does not forward a source's error
   let header: string[] | undefined;
   let index = 0;
   try {
@@ -123,9 +153,9 @@ export async function* csvItems(input: Readable | string, policy: Policy): Async
       });
       yield { index: index++, value };
     }
-  } catch {
+  } catch (err) {
     // A broken quote leaves the rest of the file unreadable; say so once rather than guess rows.
-    yield { index: index++, parseError: 'CSV syntax error (unterminated quote?); the rest of the file was not read' };
+    yield { index: index++, parseError: isCorruptCompression(err) ? CORRUPT_COMPRESSION : 'CSV syntax error (unterminated quote?); the rest of the file was not read' };
   }
 }
 
@@ -135,7 +165,16 @@ export async function* objectItems(source: RecordSource): AsyncGenerator<SourceI
   for await (const value of source as AsyncIterable<unknown>) yield { index: index++, value };
 }
 
-/** Picks the reader by the file's name: `.csv` is CSV, anything else NDJSON. */
-export function fileItems(path: string, policy: Policy): AsyncGenerator<SourceItem> {
-  return /\.csv$/i.test(path) ? csvItems(path, policy) : ndjsonItems(path);
+/** Records from a byte stream (a socket, standard input, an HTTP body) in the given format. */
+export function streamItems(stream: Readable, format: InputFormat, policy: Policy): AsyncGenerator<SourceItem> {
+  return format === 'csv' ? csvItems(stream, policy) : ndjsonItems(stream);
+}
+
+/** Picks the reader by the file's name (see `formatOfName`), unless `format` says otherwise. */
+export async function* fileItems(path: string, policy: Policy, format?: InputFormat): AsyncGenerator<SourceItem> {
+  const named = formatOfName(path);
+  const raw = await openFile(path);
+  const stream = named.gzip ? raw.pipe(createGunzip()) : raw;
+  if (named.gzip) raw.on('error', (err) => stream.destroy(err)); // pipe() does not forward read errors
+  yield* streamItems(stream, format ?? named.format, policy);
 }

@@ -1,7 +1,11 @@
 import { Readable } from 'node:stream';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { tempDir } from '../helpers/tmp.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/record/policy.js';
-import { csvItems, ndjsonItems, type SourceItem } from '../../src/pipeline/sources.js';
+import { csvItems, fileItems, formatOfName, ndjsonItems, type SourceItem } from '../../src/pipeline/sources.js';
 
 async function all(gen: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
   const out: SourceItem[] = [];
@@ -51,5 +55,46 @@ describe('CSV source', () => {
     const policy = { ...DEFAULT_POLICY, csv: { ...DEFAULT_POLICY.csv, columns: { 手机: 'subject.phone' } } };
     const items = await all(csvItems(Readable.from([Buffer.from('recordId,手机\nr1,13900000001\n')]), policy));
     expect(items[0]).toEqual({ index: 0, value: { recordId: 'r1', subject: { phone: '13900000001' } } });
+  });
+});
+
+describe('compressed files', () => {
+  it.each([
+    ['a.ndjson', 'ndjson', false],
+    ['a.jsonl', 'ndjson', false],
+    ['a.CSV', 'csv', false],
+    ['archive.ndjson.gz', 'ndjson', true],
+    ['export.csv.GZ', 'csv', true],
+    ['csv.gz.txt', 'ndjson', false],
+  ])('%s is %s (gzip: %s)', (name, format, gzip) => {
+    expect(formatOfName(name)).toEqual({ format, gzip });
+  });
+
+  const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ recordId: `r-${i}`, text: '王小明 '.repeat(20) }));
+
+  it('reads a gzipped NDJSON file as a stream, every record in order', async () => {
+    const path = join(tempDir(), 'records.ndjson.gz');
+    writeFileSync(path, gzipSync(lines.join('\n') + '\n'));
+    const items = await all(fileItems(path, DEFAULT_POLICY));
+    expect(items).toHaveLength(2000);
+    expect(items[1999]).toEqual({ index: 1999, value: JSON.parse(lines[1999]!) });
+  });
+
+  it('turns a truncated or corrupt gzip file into one parse error after the records it could read', async () => {
+    const gz = gzipSync(lines.join('\n') + '\n');
+    for (const [name, bytes] of [
+      ['truncated.ndjson.gz', gz.subarray(0, Math.floor(gz.length * 0.6))],
+      ['corrupt.ndjson.gz', Buffer.concat([gz.subarray(0, 2000), Buffer.alloc(64, 0x55), gz.subarray(2064)])],
+      ['truncated.csv.gz', gzipSync('recordId,project\n' + Array.from({ length: 3000 }, (_, i) => `r-${i},p`).join('\n')).subarray(0, 400)],
+    ] as const) {
+      const path = join(tempDir(), name);
+      writeFileSync(path, bytes);
+      const items = await all(fileItems(path, DEFAULT_POLICY));
+      const last = items.pop()!;
+      expect(last).toMatchObject({ parseError: expect.stringMatching(/compressed input is corrupt or truncated/) });
+      expect(last.index).toBe(items.length);
+      expect(items.length).toBeGreaterThan(0);
+      expect(items.every((i) => 'value' in i || /not valid JSON/.test(i.parseError))).toBe(true);
+    }
   });
 });
