@@ -74,16 +74,11 @@ export function publicKeyObject(publicKey: Uint8Array): KeyObject {
 }
 
 /**
- * Node 20's `generateKeyPairSync` can deadlock the process: a KeyGenJob finalised by the garbage
- * collector takes a mutex that a running JWK export of another key already holds (seen here as
- * ingest runs hanging forever in `~KeyGenJob` under `ExportJWKEdKey`). So no key pair is ever
- * generated that way: the secret is 32 bytes from the CSPRNG (X25519 clamps it itself).
- *
- * The public key: OpenSSL already computes X25519(secret, 9) when it imports a raw secret key,
- * so reading it back from the imported key (a JWK export, ~3 µs) avoids a second scalar
- * multiplication (~47 µs, one per new subject; bench/crypto.ts races both).
+ * X25519(secret, 9): the public key of an imported secret key. OpenSSL computes it when it
+ * imports a raw secret key, so reading it back (a JWK export, ~3 µs) avoids a second scalar
+ * multiplication (~47 µs, once per new subject; bench/crypto.ts races both, and a test checks
+ * them equal).
  */
-/** X25519(secret, 9): the public key of an imported secret key, as computed at import. */
 export function publicFromSecret(privateKey: KeyObject): Uint8Array {
   const x = createPublicKey(privateKey).export({ format: 'jwk' }).x;
   const out = typeof x === 'string' ? Buffer.from(x, 'base64url') : undefined;
@@ -91,17 +86,26 @@ export function publicFromSecret(privateKey: KeyObject): Uint8Array {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** X25519(secret, 9) by scalar multiplication with the base point: the reference `publicFromSecret` is tested against. */
 const BASE_POINT = new Uint8Array(32);
 BASE_POINT[0] = 9;
 let basePointKey: KeyObject | undefined;
+
+/** X25519(secret, 9) by scalar multiplication with the base point: the reference `publicFromSecret` is tested against. */
 export function publicFromSecretByBasePoint(privateKey: KeyObject): Uint8Array {
   basePointKey ??= publicKeyObject(BASE_POINT);
   const out = diffieHellman({ privateKey, publicKey: basePointKey });
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
-/** A fresh random key pair (native; about 7x faster than `nacl.box.keyPair()`, bench/crypto.ts). */
+/**
+ * A fresh random key pair (native; about 7x faster than `nacl.box.keyPair()`, bench/crypto.ts).
+ *
+ * Not `generateKeyPairSync`: on Node 20 it can deadlock the process, when a KeyGenJob finalised
+ * by the garbage collector takes a mutex that a running JWK export of another key already holds
+ * (seen here as ingest runs hanging forever in `~KeyGenJob` under `ExportJWKEdKey`). With no
+ * KeyGenJob ever created, JWK exports are safe: the secret is 32 bytes from the CSPRNG (X25519
+ * clamps it itself) and the public key is read back from its import.
+ */
 export function generateX25519KeyPair(): X25519KeyPair {
   const secretKey = new Uint8Array(randomBytes(32));
   return { publicKey: publicFromSecret(secretKeyObject(secretKey)), secretKey };
