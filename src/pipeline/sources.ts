@@ -4,7 +4,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse';
 import { SunderError } from '../errors.js';
@@ -174,7 +174,8 @@ export function streamItems(stream: Readable, format: InputFormat, policy: Polic
 export async function* fileItems(path: string, policy: Policy, format?: InputFormat): AsyncGenerator<SourceItem> {
   const named = formatOfName(path);
   const raw = await openFile(path);
-  const stream = named.gzip ? raw.pipe(createGunzip()) : raw;
-  if (named.gzip) raw.on('error', (err) => stream.destroy(err)); // pipe() does not forward read errors
+  // pipeline(): a read error reaches the reader through gunzip, and a reader that stops early
+  // closes the file too. Its own callback has nothing to add: the reader sees every error.
+  const stream = named.gzip ? pipeline(raw, createGunzip(), () => undefined) : raw;
   yield* streamItems(stream, format ?? named.format, policy);
 }

@@ -80,6 +80,17 @@ describe('compressed files', () => {
     expect(items[1999]).toEqual({ index: 1999, value: JSON.parse(lines[1999]!) });
   });
 
+  it('lets a reader stop early in a gzipped file', async () => {
+    const path = join(tempDir(), 'records.ndjson.gz');
+    writeFileSync(path, gzipSync(lines.join('\n') + '\n'));
+    let n = 0;
+    for await (const item of fileItems(path, DEFAULT_POLICY)) {
+      expect(item.index).toBe(n);
+      if (++n === 10) break;
+    }
+    expect(n).toBe(10);
+  });
+
   it('turns a truncated or corrupt gzip file into one parse error after the records it could read', async () => {
     const gz = gzipSync(lines.join('\n') + '\n');
     for (const [name, bytes] of [
