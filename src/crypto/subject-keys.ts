@@ -67,6 +67,11 @@ export class SubjectKeyring {
     this.role = new X25519Identity(roleKeys.secretKey);
   }
 
+  /** The subject's identity if its key was opened already (no key store lookup needed then). */
+  cached(keyId: string): X25519Identity | undefined {
+    return this.opened.get(keyId);
+  }
+
   /** The subject's identity for decryption; KEYS_WRONG when the wrap is not for this role key. */
   identity(keyId: string, wrapped: Uint8Array): X25519Identity {
     const hit = this.opened.get(keyId);
