@@ -5,7 +5,8 @@
  * per line, validators in the replacement callback) written to cover the kinds Sunder covers:
  * resident IDs in 6-8-4 groups, mobiles and landlines with prefixes and separators, grouped
  * cards, IBAN, internationalised emails, IPv4/IPv6, MAC, passports and permits, HK/TW IDs,
- * plates, and the cue-led QQ, WeChat, names and addresses. Self-contained, like baseline.ts.
+ * plates, and the cue-led QQ, WeChat, names (after cue words, around honorifics) and addresses.
+ * Self-contained, like baseline.ts.
  */
 
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
@@ -77,7 +78,7 @@ const PARTS: [string, string][] = [
   ['PLATE', '[京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼][A-Z][·•. ]?[A-Z0-9]{4,6}'],
   ['QQ', '(?:QQ|qq|ＱＱ|扣扣)[号码：: ]*\\d{5,11}'],
   ['WECHAT', '(?:微信号?|WeChat|wechat|wx|vx)[ ID号：:]*[A-Za-z][\\w-]{5,19}'],
-  ['NAME', '(?:我叫|名叫|姓名|名字叫|名字是|联系人|收件人|收货人|本人|患者|持卡人)[：: ]*[\\u4e00-\\u9fff]{2,3}|(?:[Nn]ame(?: is|:)) *[A-Z][a-z]+(?: [A-Z][a-z]+)?'],
+  ['NAME', '(?:我叫|名叫|姓名|名字叫|名字是|联系人|收件人|收货人|本人|患者|持卡人)[：: ]*[\\u4e00-\\u9fff]{2,3}|(?:[Nn]ame(?: is|:)) *[A-Z][a-z]+(?: [A-Z][a-z]+)?|(?:欧阳|诸葛|[王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗])[\\u4e00-\\u9fff]{0,2}(?=先生|女士|小姐)|(?:Mr|Mrs|Ms|Dr)\\.? [A-Z][a-z]+(?: [A-Z][a-z]+)?'],
   ['ADDRESS', '[\\u4e00-\\u9fff]{2,3}(?:省|市)[\\u4e00-\\u9fff]{2,12}(?:区|县)[\\u4e00-\\u9fff]{1,12}(?:路|街|道)\\d+号(?:\\d+栋)?(?:\\d+单元)?(?:\\d+室)?'],
 ];
 const KINDS = PARTS.map(([k]) => k);

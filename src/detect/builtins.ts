@@ -5,7 +5,7 @@
  * validators (MOD 11-2, Luhn, mod 97, HK/TW check characters, calendar) decide. Nothing runs a
  * regex over the whole text, and no kind has its own sweep.
  */
-import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiLetter as isAsciiLetter_, markCue as markCue_ } from './chars.js';
+import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiLetter as isAsciiLetter_, isHan as isHan_, markCue as markCue_ } from './chars.js';
 import { SCORE as SCORE_, type Candidate } from './candidates.js';
 import type { EntityKind } from './types.js';
 import { CN_ID_PROBABLE as CN_ID_PROBABLE_, CN_ID_VALID as CN_ID_VALID_, cnIdAt as cnIdAt_ } from './recognizers/cn-id.js';
@@ -16,8 +16,8 @@ import { ibanAt as ibanAt_, isIbanCountryCode as isIbanCountryCode_ } from './re
 import { hkIdAt as hkIdAt_, twIdAt as twIdAt_ } from './recognizers/hk-tw-id.js';
 import { passportAt as passportAt_, TW_PERMIT_CUES as TW_PERMIT_CUES_ } from './recognizers/passport.js';
 import { emailAt as emailAt_ } from './recognizers/email.js';
-import { NAME_CUES_ZH as NAME_CUES_ZH_, WECHAT_CUES_ZH as WECHAT_CUES_ZH_ } from './recognizers/cues.js';
-import { nameAt as nameAt_, skipCueSeparators as skipCueSeparators_ } from './recognizers/name.js';
+import { NAME_CUES_ZH as NAME_CUES_ZH_, TITLES_AFTER_NAME_ZH as TITLES_AFTER_NAME_ZH_, TITLES_BEFORE_NAME_EN as TITLES_BEFORE_NAME_EN_, WECHAT_CUES_ZH as WECHAT_CUES_ZH_ } from './recognizers/cues.js';
+import { nameAt as nameAt_, nameBeforeTitle as nameBeforeTitle_, skipCueSeparators as skipCueSeparators_ } from './recognizers/name.js';
 import { addressAround as addressAround_, isHouseNumber as isHouseNumber_ } from './recognizers/address.js';
 import { PLATE_PROVINCES as PLATE_PROVINCES_, plateAt as plateAt_ } from './recognizers/plate.js';
 import { ipv6At as ipv6At_, macAt as macAt_ } from './recognizers/net.js';
@@ -37,6 +37,7 @@ const C_UPPER = C_UPPER_;
 const digitValue = digitValue_;
 const isAsciiAlnum = isAsciiAlnum_;
 const isAsciiLetter = isAsciiLetter_;
+const isHan = isHan_;
 const markCue = markCue_;
 const SCORE = SCORE_;
 const CN_ID_PROBABLE = CN_ID_PROBABLE_;
@@ -55,6 +56,9 @@ const TW_PERMIT_CUES = TW_PERMIT_CUES_;
 const emailAt = emailAt_;
 const NAME_CUES_ZH = NAME_CUES_ZH_;
 const WECHAT_CUES_ZH = WECHAT_CUES_ZH_;
+const TITLES_AFTER_NAME_ZH = TITLES_AFTER_NAME_ZH_;
+const TITLES_BEFORE_NAME_EN = TITLES_BEFORE_NAME_EN_;
+const nameBeforeTitle = nameBeforeTitle_;
 const nameAt = nameAt_;
 const skipCueSeparators = skipCueSeparators_;
 const addressAround = addressAround_;
@@ -75,7 +79,8 @@ export interface BuiltinConfig {
   probableIdAsId: boolean;
 }
 
-type CueKind = 'NAME' | 'WECHAT';
+/** What follows a cue: a name, a WeChat id; or, for an honorific (TITLE), a name before it. */
+type CueKind = 'NAME' | 'WECHAT' | 'TITLE';
 interface Cue {
   cue: string;
   /** The cue's second character, compared before the whole cue. */
@@ -101,6 +106,7 @@ function addCue(cue: string, kind: CueKind): void {
 }
 for (const c of NAME_CUES_ZH) addCue(c, 'NAME');
 for (const c of WECHAT_CUES_ZH) addCue(c, 'WECHAT');
+for (const c of TITLES_AFTER_NAME_ZH) addCue(c, 'TITLE');
 const PLATE_CHARS = new Uint8Array(65536);
 for (const ch of PLATE_PROVINCES) {
   PLATE_CHARS[ch.charCodeAt(0)] = 1;
@@ -248,6 +254,11 @@ export class BuiltinScanner {
     if (slot === 0) return i + 1;
     for (const { cue, second, kind } of CUE_LISTS[slot - 1]!) {
       if (second !== c1 || !text.startsWith(cue, i)) continue;
+      if (kind === 'TITLE') {
+        const span = nameBeforeTitle(text, i);
+        if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+        return i + cue.length;
+      }
       const v = skipCueSeparators(text, i + cue.length);
       if (kind === 'NAME') {
         const span = nameAt(text, v);
@@ -292,7 +303,19 @@ export class BuiltinScanner {
       const f = text.charCodeAt(i) | 0x20;
       if (f === 110 || f === 119 || f === 118) this.latinCue(text, i, j); // n(ame), w(echat|x), v(x)
     }
+    if ((len === 2 || len === 3) && (text.charCodeAt(i) === 77 || text.charCodeAt(i) === 68)) this.latinTitle(text, i, j); // M(r|rs|s), D(r)
     return j;
+  }
+
+  /** An English honorific before a name: `Mr. Zhang Wei`, `Dr Smith`. */
+  private latinTitle(text: string, i: number, j: number): void {
+    const word = text.slice(i, j);
+    if (!(TITLES_BEFORE_NAME_EN as readonly string[]).includes(word)) return;
+    let k = text.charCodeAt(j) === 46 ? j + 1 : j;
+    if (text.charCodeAt(k) !== 32) return;
+    while (text.charCodeAt(k) === 32) k++;
+    const span = nameAt(text, k);
+    if (span !== undefined && !isHan(text.charCodeAt(k))) this.emit('NAME', span[0], span[1], SCORE.name);
   }
 
   /** English cue words: `Name:`, `name is`, `WeChat:`, `wx:`. */
@@ -512,6 +535,12 @@ export class BuiltinScanner {
       const v = cnIdAt(DV, p, 17, true, this.docNum);
       if (v === CN_ID_VALID) return this.hit('CN_ID', s, e + 1, SCORE.checksum);
       if (v === CN_ID_PROBABLE && this.probable) return this.hit('CN_ID_PROBABLE', s, e + 1, SCORE.probable);
+    }
+    // A 15-digit American Express number (34/37, Luhn) can also read as a legacy ID from Anhui or
+    // Shandong (regions 34, 37, no check digit). Legacy IDs were withdrawn by 2013 and are not
+    // written in fours: the card reading wins.
+    if (len === 15 && !plusHere && !this.glued && DV[p] === 3 && (DV[p + 1] === 4 || DV[p + 1] === 7) && cardGrouping(a, b) && isBankCardAt(DV, p, len)) {
+      return this.hit('BANK_CARD', s, e, SCORE.checksum);
     }
     if ((len === 18 || len === 15) && !plusHere) {
       const v = cnIdAt(DV, p, len, false, this.docNum);

@@ -26,6 +26,10 @@ const VALID: [string, string[]][] = [
   ['mail josé.garcía@example.es.', ['EMAIL:josé.garcía@example.es']],
   ['卡号6222021234567890128', ['BANK_CARD:6222021234567890128']],
   ['card 4111 1111 1111 1111', ['BANK_CARD:4111 1111 1111 1111']],
+  // 15 digits that read both as an Amex card (Luhn) and as a legacy Anhui ID: fours make it a card,
+  // the ID grouping 6-6-3 keeps it an ID.
+  ['转账到3463 2520 0506 032，', ['BANK_CARD:3463 2520 0506 032']],
+  ['老身份证 340104 620122 001', ['CN_ID:340104 620122 001']],
   ['IBAN GB82 WEST 1234 5698 7654 32', ['IBAN:GB82 WEST 1234 5698 7654 32']],
   ['护照E12345678', ['PASSPORT:E12345678']],
   ['护照EA1234567', ['PASSPORT:EA1234567']],
@@ -40,12 +44,32 @@ const VALID: [string, string[]][] = [
   ['我叫王小明，', ['NAME:王小明']],
   ['联系人欧阳娜娜女士', ['NAME:欧阳娜娜']],
   ['My name is John Smith.', ['NAME:John Smith']],
+  // Honorifics: the name before 先生/女士/小姐 (read backwards), after Mr/Mrs/Ms/Dr.
+  ['请转告王芳女士明天来', ['NAME:王芳']],
+  ['王小明先生您好', ['NAME:王小明']],
+  ['张先生您好', ['NAME:张']],
+  ['王林先生', ['NAME:王林']], // a given name that is also a surname still goes with its surname
+  ['请联系诸葛亮先生', ['NAME:诸葛亮']],
+  ['谢谢李先生', ['NAME:李']],
+  ['感谢王芳女士的帮助', ['NAME:王芳']],
+  ['祝贺陈小姐', ['NAME:陈']],
+  ['Dear Mr. Zhang Wei, thanks', ['NAME:Zhang Wei']],
+  ['Dr Smith called', ['NAME:Smith']],
+  ['cc Mrs. Li', ['NAME:Li']],
   ['地址：北京市海淀区中关村大街27号3单元', ['ADDRESS:北京市海淀区中关村大街27号3单元']],
   ['MAC 00:1A:2B:3C:4D:5E', ['MAC:00:1A:2B:3C:4D:5E']],
   ['身份证号 11010519491231002Y'.replace('Y', '1'), ['CN_ID_PROBABLE:110105194912310021']],
 ];
 
 const INVALID: string[] = [
+  // Honorifics with no surname before them stay as they are.
+  '我先生今天不在家',
+  '这位女士和各位先生',
+  '大小姐',
+  '首先生成报告',
+  '原先生活在北京',
+  'I Miss You',
+  'MS Office and Mr. and Mrs',
   '订单号202403151234567890', // 18 digits, no province 20
   '订单 2024031512345678', // Luhn or not: no card scheme starts 20
   '时间 2024-03-15 12:30:45',

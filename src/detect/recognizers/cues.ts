@@ -6,6 +6,17 @@
 /** Strong name cues: what follows is a name whatever its surname. */
 export const NAME_CUES_ZH = ['我叫', '名叫', '姓名', '名字叫', '名字是', '联系人', '收件人', '收货人', '本人', '患者', '持卡人'] as const;
 export const WECHAT_CUES_ZH = ['微信号', '微信'] as const;
+/** Honorifics that follow a Chinese name (王芳女士, 张先生): the name is read backwards from them. */
+export const TITLES_AFTER_NAME_ZH = ['先生', '女士', '小姐'] as const;
+/**
+ * Common one-character surnames (well over 80% of people). A name read backwards from a title
+ * must start with one of these or a compound surname, so 我先生 (my husband), 这位女士 or
+ * 首先生成 stay intact. Left out on purpose: surnames that are also everyday prepositions or
+ * adverbs right before 先生 (于, 向, 常), where a false match would be likelier than a name.
+ */
+export const COMMON_SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤康易乔赖文施洪牛柳樊殷葛欧';
+/** Latin honorifics that precede a name (`Mr. Zhang Wei`, `Dr Smith`); `Miss` is left out, being also a verb. */
+export const TITLES_BEFORE_NAME_EN = ['Mr', 'Mrs', 'Ms', 'Dr'] as const;
 export const QQ_CUES = ['qq', 'ＱＱ', 'ｑｑ', '扣扣'] as const;
 /** Lead-ins stripped from the start of a Chinese address. */
 export const ADDRESS_LEAD_INS = ['住在', '住址', '地址', '位于', '寄到', '送到', '发到', '搬到', '来自', '在'] as const;
