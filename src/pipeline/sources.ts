@@ -167,6 +167,10 @@ export async function* objectItems(source: RecordSource): AsyncGenerator<SourceI
 
 /** Records from a byte stream (a socket, standard input, an HTTP body) in the given format. */
 export function streamItems(stream: Readable, format: InputFormat, policy: Policy): AsyncGenerator<SourceItem> {
+  // Checked here, not left to a default: a misspelt 'CSV' would read every row as a bad JSON line.
+  if (format !== 'csv' && format !== 'ndjson') {
+    throw new SunderError('CONFIG_INVALID', "expected `format` to be 'ndjson' or 'csv'", { path: ['format'] });
+  }
   return format === 'csv' ? csvItems(stream, policy) : ndjsonItems(stream);
 }
 

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { tempDir } from '../helpers/tmp.js';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../src/record/policy.js';
-import { csvItems, fileItems, formatOfName, ndjsonItems, type SourceItem } from '../../src/pipeline/sources.js';
+import { csvItems, fileItems, formatOfName, ndjsonItems, streamItems, type InputFormat, type SourceItem } from '../../src/pipeline/sources.js';
 
 async function all(gen: AsyncIterable<SourceItem>): Promise<SourceItem[]> {
   const out: SourceItem[] = [];
@@ -68,6 +68,10 @@ describe('compressed files', () => {
     ['csv.gz.txt', 'ndjson', false],
   ])('%s is %s (gzip: %s)', (name, format, gzip) => {
     expect(formatOfName(name)).toEqual({ format, gzip });
+  });
+
+  it('refuses an unknown format by name rather than reading CSV as bad JSON', () => {
+    expect(() => streamItems(Readable.from(['a,b\n']), 'CSV' as InputFormat, DEFAULT_POLICY)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['format'] }));
   });
 
   const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ recordId: `r-${i}`, text: '王小明 '.repeat(20) }));
