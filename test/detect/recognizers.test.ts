@@ -51,6 +51,8 @@ const VALID: [string, string[]][] = [
   ['王林先生', ['NAME:王林']], // a given name that is also a surname still goes with its surname
   ['请联系诸葛亮先生', ['NAME:诸葛亮']],
   ['谢谢李先生', ['NAME:李']],
+  ['谢谢谢娜女士', ['NAME:谢娜']],
+  ['谢谢谢先生', ['NAME:谢']],
   ['感谢王芳女士的帮助', ['NAME:王芳']],
   ['祝贺陈小姐', ['NAME:陈']],
   ['Dear Mr. Zhang Wei, thanks', ['NAME:Zhang Wei']],

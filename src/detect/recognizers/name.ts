@@ -55,6 +55,16 @@ function nameChar(text: string, j: number): boolean {
 const WORDS_ENDING_IN_SURNAME = new Set(['谢谢', '感谢', '多谢', '致谢', '道谢', '答谢', '祝贺', '恭贺', '庆贺', '道贺']);
 
 /**
+ * The character at `s` ends one of those words (感谢|王). Not when that word is itself the
+ * second half of a doubled one: in 谢谢谢娜女士 the first 谢谢 is the word, the third 谢 starts
+ * the name.
+ */
+function endsWordAt(text: string, s: number): boolean {
+  if (s < 1 || !WORDS_ENDING_IN_SURNAME.has(text.slice(s - 1, s + 1))) return false;
+  return !(s >= 2 && WORDS_ENDING_IN_SURNAME.has(text.slice(s - 2, s)));
+}
+
+/**
  * The Chinese name right before an honorific starting at `t`: a compound surname with one or two
  * given characters, or a common surname with up to two (张先生, 王芳女士, 欧阳娜娜女士).
  * Longest first: a given name may itself be a surname character (王林先生), and masking one
@@ -67,7 +77,7 @@ export function nameBeforeTitle(text: string, t: number): [number, number] | und
     if (s < 0) continue;
     let ok = true;
     for (let j = s; j < t && ok; j++) ok = nameChar(text, j);
-    if (!ok || (s > 0 && WORDS_ENDING_IN_SURNAME.has(text.slice(s - 1, s + 1))) || (k >= 3 && WORDS_ENDING_IN_SURNAME.has(text.slice(s, s + 2)))) continue;
+    if (!ok || endsWordAt(text, s) || (k >= 3 && WORDS_ENDING_IN_SURNAME.has(text.slice(s, s + 2)))) continue;
     const compound = k >= 3 && COMPOUND_SURNAMES.has(text.slice(s, s + 2));
     if (compound || (k <= 3 && SURNAME.has(text[s]!))) return [s, t];
   }
