@@ -14,6 +14,7 @@ import type { InputFormat } from '../pipeline/sources.js';
 import { loadPolicy } from '../record/policy.js';
 import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
+import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
 
 interface GlobalOptions {
@@ -124,8 +125,10 @@ program
   .argument('[file]', 'text file; - or nothing reads standard input')
   .addOption(new Option('--json', 'one finding per line: {"kind","start","end","score"}').conflicts('mask'))
   .option('--mask', 'print the text with every identifier masked')
-  .action(async (file: string | undefined, opts: { json?: boolean; mask?: boolean }) => {
-    await runScan({ ...(file === undefined ? {} : { file }), json: opts.json === true, mask: opts.mask === true, stdin: process.stdin, stdout: process.stdout });
+  .option('--policy <file>', 'policy JSON: its detect.disable and detect.recognizers apply, as at ingest')
+  .action(async (file: string | undefined, opts: { json?: boolean; mask?: boolean; policy?: string }) => {
+    const scanner = opts.policy === undefined ? {} : { scanner: scannerOptionsOf(await loadPolicy(opts.policy)) };
+    await runScan({ ...(file === undefined ? {} : { file }), json: opts.json === true, mask: opts.mask === true, stdin: process.stdin, stdout: process.stdout, ...scanner });
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { createScanner, type Finding } from '../detect/index.js';
+import { createScanner, type Finding, type ScannerOptions } from '../detect/index.js';
 import type { OperatorConfig } from '../mask/index.js';
 import { SunderError } from '../errors.js';
 
@@ -19,6 +19,8 @@ export interface RunScanOptions {
   stdout: NodeJS.WritableStream;
   /** Operators for `--mask`. @default { default: 'tag' } */
   operators?: OperatorConfig;
+  /** Scanner settings (a policy's disabled kinds and own recognizers). @default the built-ins */
+  scanner?: ScannerOptions;
 }
 
 function write(out: NodeJS.WritableStream, s: string): Promise<void> {
@@ -28,7 +30,7 @@ function write(out: NodeJS.WritableStream, s: string): Promise<void> {
 }
 
 export async function runScan(opts: RunScanOptions): Promise<{ findings: number }> {
-  const scanner = createScanner();
+  const scanner = createScanner(opts.scanner);
   const input = opts.file === undefined || opts.file === '-' ? opts.stdin : createReadStream(opts.file);
   if (input !== opts.stdin) {
     await new Promise<void>((resolve, reject) => {

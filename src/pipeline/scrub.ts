@@ -4,6 +4,15 @@
  */
 import { createScanner, type KnownMatcher, type Scanner, type ScannerOptions } from '../detect/index.js';
 import { applyOperators } from '../mask/index.js';
+import type { Policy } from '../record/policy.js';
+
+/** The scanner a policy asks for: built-ins it turns off, and its own pattern recognizers. */
+export function scannerOptionsOf(policy: Pick<Policy, 'detect'>): ScannerOptions {
+  return {
+    disable: policy.detect.disable,
+    recognizers: policy.detect.recognizers.map((r) => ({ kind: r.kind, pattern: new RegExp(r.pattern, r.flags), score: r.score })),
+  };
+}
 
 export class Scrubber {
   readonly scanner: Scanner;

@@ -14,7 +14,7 @@ import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { BoundedMap } from './bounded-map.js';
-import { Scrubber } from './scrub.js';
+import { Scrubber, scannerOptionsOf } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
 /** What the pipeline knows about one stored media file, as listed in the business object. */
@@ -112,7 +112,7 @@ export class RecordSealer {
   private readonly known = new BoundedMap<string, { values: Set<string>; matcher: KnownMatcher }>(20_000);
 
   constructor(private readonly options: RecordSealerOptions) {
-    this.scrubber = new Scrubber({ disable: options.policy.detect.disable });
+    this.scrubber = new Scrubber(scannerOptionsOf(options.policy));
   }
 
   /**

@@ -8,6 +8,31 @@ import { z } from 'zod';
 import { SunderError } from '../errors.js';
 import { formatPath } from './paths.js';
 
+/** A pattern recognizer in a policy file. */
+const policyRecognizerSchema = z
+  .strictObject({
+    /** Upper-case name, used in tags and counts: `[EMPLOYEE_ID]`. */
+    kind: z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/),
+    /** A JavaScript regular expression, without slashes. */
+    pattern: z.string().min(1).max(2000),
+    /** Regex flags (`g` is implied). */
+    flags: z.string().regex(/^[imsuv]*$/).default(''),
+    /** 0-1; higher wins overlaps against built-in findings. @default 0.5 */
+    score: z.number().min(0).max(1).default(0.5),
+  })
+  .refine((r) => compiles(r.pattern, r.flags), { message: 'not a valid regular expression', path: ['pattern'] });
+
+function compiles(pattern: string, flags: string): boolean {
+  try {
+    new RegExp(pattern, flags);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export type PolicyRecognizer = z.infer<typeof policyRecognizerSchema>;
+
 export const policySchema = z.strictObject({
   /** Age under which a guardian's consent is needed. @default 14 */
   minorAge: z.number().int().min(1).max(21).default(14),
@@ -50,8 +75,14 @@ export const policySchema = z.strictObject({
     .strictObject({
       /** Built-in recognizer kinds to turn off. @example ["PLATE"] */
       disable: z.array(z.string()).default([]),
+      /**
+       * The organisation's own identifiers, as regular expressions (JSON has no RegExp): each
+       * match is reported as `kind` and masked like any other finding.
+       * @example [{ "kind": "EMPLOYEE_ID", "pattern": "EMP-\\d{6}" }]
+       */
+      recognizers: z.array(policyRecognizerSchema).max(100).default([]),
     })
-    .default({ disable: [] }),
+    .default({ disable: [], recognizers: [] }),
   /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
 });
