@@ -26,3 +26,11 @@ export function identityDigest(indexKey: Uint8Array, canonicalJson: string): Buf
 export function scopedToken(key: Uint8Array, scope: string, value: string, length = 22): string {
   return createHmac('sha256', key).update(`${scope}\0${value}`).digest('base64url').slice(0, length);
 }
+
+/**
+ * The key of the `token` operator for business text, derived from the pseudonym key under its
+ * own label: held by the same role, never equal to it, and nothing else is keyed with it.
+ */
+export function textTokenKey(pseudonymKey: Uint8Array): Buffer {
+  return createHmac('sha256', pseudonymKey).update('sunder/v1 text token key').digest();
+}

@@ -9,7 +9,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { scopedToken } from '../crypto/hmac.js';
+import { scopedToken, textTokenKey } from '../crypto/hmac.js';
 import { createRoleKeys, keyFingerprint, loadRoleKeys, ROLES, keyFilePath, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
@@ -193,6 +193,7 @@ export class Ingestor {
       const sealer = new SealerPool({
         indexKey: this.keys.indexKey,
         policy: this.policy,
+        tokenKey: textTokenKey(this.keys.pseudonymKey),
         ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
       });
       const deps: BatchDeps = {

@@ -7,8 +7,8 @@ import { isSunderError } from '../errors.js';
 import type { Policy } from '../record/policy.js';
 import { RecordSealer, type SealTask } from './seal.js';
 
-const data = workerData as { indexKey: Uint8Array; policy: Policy };
-const sealer = new RecordSealer({ indexKey: data.indexKey, policy: data.policy });
+const data = workerData as { indexKey: Uint8Array; policy: Policy; tokenKey?: Uint8Array };
+const sealer = new RecordSealer({ indexKey: data.indexKey, policy: data.policy, ...(data.tokenKey === undefined ? {} : { tokenKey: data.tokenKey }) });
 
 parentPort!.on('message', (msg: { id: number; tasks: SealTask[] }) => {
   try {

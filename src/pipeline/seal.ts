@@ -14,7 +14,7 @@ import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { BoundedMap } from './bounded-map.js';
-import { Scrubber, scannerOptionsOf } from './scrub.js';
+import { operatorsOf, Scrubber, scannerOptionsOf } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
 /** What the pipeline knows about one stored media file, as listed in the business object. */
@@ -71,6 +71,8 @@ export interface SealResult {
 export interface RecordSealerOptions {
   indexKey: Uint8Array;
   policy: Policy;
+  /** Key of the `token` operator (`textTokenKey`); needed when the policy's mask uses tokens. */
+  tokenKey?: Uint8Array;
 }
 
 /** 16 random bytes from the crypto module's pooled CSPRNG. */
@@ -112,7 +114,7 @@ export class RecordSealer {
   private readonly known = new BoundedMap<string, { values: Set<string>; matcher: KnownMatcher }>(20_000);
 
   constructor(private readonly options: RecordSealerOptions) {
-    this.scrubber = new Scrubber(scannerOptionsOf(options.policy));
+    this.scrubber = new Scrubber(scannerOptionsOf(options.policy), operatorsOf(options.policy, options.tokenKey));
   }
 
   /**
@@ -185,11 +187,13 @@ export class RecordSealer {
     const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
     const counts: Record<string, number> = {};
     const text: Record<string, string> = {};
-    for (const [field, value] of Object.entries(g.record.business.text)) text[field] = this.scrubber.scrub(value, matcher, counts);
+    // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
+    const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
+    for (const [field, value] of Object.entries(g.record.business.text)) text[field] = this.scrubber.scrub(value, matcher, counts, scope);
     const attributes: Record<string, unknown> = {};
     for (const [name, value] of Object.entries(g.record.business.attributes)) {
       if ((policy.attributes[name] ?? 'business') !== 'business') continue;
-      attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts) : value;
+      attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts, scope) : value;
     }
     const objectIdBytes = randomId();
     const objectId = objectIdBytes.toString('base64url');

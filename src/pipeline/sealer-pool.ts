@@ -71,7 +71,7 @@ export class SealerPool {
     // bootstrap registers tsx in the worker first, then imports the worker module.
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
-    const workerData = { indexKey: this.options.indexKey, policy: this.options.policy };
+    const workerData = { indexKey: this.options.indexKey, policy: this.options.policy, tokenKey: this.options.tokenKey };
     this.workers = Array.from({ length: this.count }, () => {
       const worker = ts
         ? new Worker(

@@ -8,11 +8,15 @@ import { z } from 'zod';
 import { SunderError } from '../errors.js';
 import { formatPath } from './paths.js';
 
+/** An upper-case kind name: a built-in (`PHONE`) or a policy recognizer's (`EMPLOYEE_ID`). */
+const KIND = /^[A-Z][A-Z0-9_]{0,39}$/;
+const maskOperator = z.enum(['tag', 'mask', 'redact', 'token', 'generalise']);
+
 /** A pattern recognizer in a policy file. */
 const policyRecognizerSchema = z
   .strictObject({
     /** Upper-case name, used in tags and counts: `[EMPLOYEE_ID]`. */
-    kind: z.string().regex(/^[A-Z][A-Z0-9_]{0,39}$/),
+    kind: z.string().regex(KIND),
     /** A JavaScript regular expression, without slashes. */
     pattern: z.string().min(1).max(2000),
     /** Regex flags (`g` is implied). */
@@ -83,6 +87,20 @@ export const policySchema = z.strictObject({
       recognizers: z.array(policyRecognizerSchema).max(100).default([]),
     })
     .default({ disable: [], recognizers: [] }),
+  /**
+   * How findings in business text are rewritten (src/mask): `tag` (`[PHONE]`), `mask` (display
+   * form, `138****8000`), `redact`, `token` (a keyed token, the same for the same value within a
+   * subject or a project: `[PHONE:k5x2…]`) or `generalise`. `keep` is not offered: the business
+   * side never holds an identifier in clear.
+   */
+  mask: z
+    .strictObject({
+      default: maskOperator.default('tag'),
+      byKind: z.record(z.string().regex(KIND), maskOperator).default({}),
+      /** Where tokens agree: within one subject (default) or across a whole project. */
+      tokenScope: z.enum(['subject', 'project']).default('subject'),
+    })
+    .default({ default: 'tag', byKind: {}, tokenScope: 'subject' }),
   /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
 });

@@ -70,6 +70,47 @@ describe('policy: detection settings', () => {
     }
   });
 
+  it('checks the mask settings: operators by kind, no `keep`', () => {
+    expect(parsePolicy({}).mask).toEqual({ default: 'tag', byKind: {}, tokenScope: 'subject' });
+    expect(() => parsePolicy({ mask: { default: 'keep' } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['mask', 'default'] }));
+    expect(() => parsePolicy({ mask: { byKind: { PHONE: 'keep' } } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['mask', 'byKind', 'PHONE'] }));
+    expect(() => parsePolicy({ mask: { tokenScope: 'world' } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['mask', 'tokenScope'] }));
+  });
+
+  it.each(['subject', 'project'] as const)('rewrites findings with the policy\'s operators; tokens agree within the %s', async (tokenScope) => {
+    const dataDir = tempDir();
+    const record = (i: number, phone: string) => ({
+      recordId: `tok-${i}`,
+      project: 'token-test',
+      collectedAt: '2024-03-01T10:00:00+08:00',
+      subject: { name: '测试员', birthDate: '1990-01-01', phone },
+      consent: { policyVersion: '2024-01', grantedAt: '2024-03-01T09:00:00+08:00', scopes: ['text'] },
+      business: { text: { note: '朋友邮箱 friend@example.com，朋友电话 13912345678' } },
+    });
+    // Two records of one subject, then 68 of other subjects: all mention the same friend. Enough
+    // subjects that the worker thread seals most of them (it needs the token key too).
+    const records = [record(0, '13800138000'), record(1, '13800138000'), ...Array.from({ length: 68 }, (_, i) => record(i + 2, `1370013${String(7000 + i)}`))];
+    const policy = { mask: { default: 'token', byKind: { PHONE: 'mask' }, tokenScope } } as const;
+    const ingestor = await Ingestor.open({ dataDir, policy });
+    try {
+      await ingestor.ingest(records).done();
+    } finally {
+      await ingestor.close();
+    }
+    const out = join(tempDir(), 'export');
+    await exportDataset({ dataDir, out });
+    const notes = readJsonl<{ text: { note: string } }>(join(out, 'manifest.jsonl')).map((l) => l.text.note);
+    expect(notes).toHaveLength(70);
+    const tokens = notes.map((n) => {
+      const m = /^朋友邮箱 \[EMAIL:([a-z2-7]{16})\]，朋友电话 139\*{4}5678$/.exec(n);
+      expect(m, n).not.toBeNull();
+      return m![1];
+    });
+    expect(tokens[0]).toBe(tokens[1]);
+    // Per subject: 69 subjects, 69 different tokens for the same address. Per project: one.
+    expect(new Set(tokens).size).toBe(tokenScope === 'subject' ? 69 : 1);
+  });
+
   it('applies to sunder scan --policy (the policy file read as the CLI reads it)', async () => {
     const file = join(tempDir(), 'policy.json');
     writeFileSync(file, JSON.stringify(POLICY));
