@@ -16,7 +16,9 @@ export function scannerOptionsOf(policy: Pick<Policy, 'detect'>): ScannerOptions
 
 /** The operators a policy asks for; `tokenKey` is needed only when some kind uses `token`. */
 export function operatorsOf(policy: Pick<Policy, 'mask'>, tokenKey?: Uint8Array): OperatorConfig {
-  return { default: policy.mask.default, byKind: policy.mask.byKind, ...(tokenKey === undefined ? {} : { tokenKey }) };
+  // No empty byKind: applyOperators skips its config check for the common case only without one.
+  const byKind = Object.keys(policy.mask.byKind).length > 0 ? { byKind: policy.mask.byKind } : {};
+  return { default: policy.mask.default, ...byKind, ...(tokenKey === undefined ? {} : { tokenKey }) };
 }
 
 export class Scrubber {
