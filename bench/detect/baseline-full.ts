@@ -6,8 +6,11 @@
  * resident IDs in 6-8-4 groups, mobiles and landlines with prefixes and separators, grouped
  * cards, IBAN, internationalised emails, IPv4/IPv6, MAC, passports and permits, HK/TW IDs,
  * plates, and the cue-led QQ, WeChat, names (after cue words, around honorifics) and addresses.
- * Self-contained, like baseline.ts.
  */
+import { luhn as luhn_ } from './baseline.js';
+
+// A module-local copy: under tsx an imported binding is a getter call on every use.
+const luhn = luhn_;
 
 const W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
@@ -39,17 +42,6 @@ function probableId(d: string): boolean {
   return y >= 1900 && y <= 2030 && m >= 1 && m <= 12 && day >= 1 && day <= 31;
 }
 
-function luhn(d: string): boolean {
-  let sum = 0;
-  let dbl = false;
-  for (let i = d.length - 1; i >= 0; i--) {
-    let n = d.charCodeAt(i) - 48;
-    if (dbl && (n *= 2) > 9) n -= 9;
-    sum += n;
-    dbl = !dbl;
-  }
-  return sum % 10 === 0;
-}
 
 function mod97(iban: string): boolean {
   const s = iban.replace(/\s/g, '');

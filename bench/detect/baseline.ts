@@ -17,7 +17,7 @@ function mod112(id: string): boolean {
   return CHECK.charCodeAt(sum % 11) === (c === 120 ? 88 : c);
 }
 
-function luhn(d: string): boolean {
+export function luhn(d: string): boolean {
   let sum = 0;
   let dbl = false;
   for (let i = d.length - 1; i >= 0; i--) {
