@@ -86,11 +86,16 @@ export function keyedToken(kind: EntityKind, value: string, key: Uint8Array | st
   return out;
 }
 
+/** Whether any kind is rewritten with `token` (so a token key is needed). Allocates nothing: it runs per call. */
+export function usesToken(config: OperatorConfig): boolean {
+  if (config.default === 'token') return true;
+  const byKind = config.byKind;
+  if (byKind !== undefined) for (const k in byKind) if (byKind[k] === 'token') return true;
+  return false;
+}
+
 function checkConfig(config: OperatorConfig): void {
-  // The common configs (no per-kind table, no token default) need no check: skip the allocation below.
-  if (config.byKind === undefined && config.default !== 'token') return;
-  const usesToken = config.default === 'token' || Object.values(config.byKind ?? {}).includes('token');
-  if (!usesToken) return;
+  if (!usesToken(config)) return;
   const k = config.tokenKey;
   const len = k === undefined ? 0 : typeof k === 'string' ? Buffer.byteLength(k) : k.length;
   if (len < 16) throw new SunderError('KEYS_MISSING', 'Expected `tokenKey` of at least 16 bytes for the token operator', { path: ['tokenKey'] });

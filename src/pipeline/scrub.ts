@@ -3,7 +3,7 @@
  * this subject's own known values), the mask operators replace them.
  */
 import { createScanner, type KnownMatcher, type Scanner, type ScannerOptions } from '../detect/index.js';
-import { applyOperators, type OperatorConfig } from '../mask/index.js';
+import { applyOperators, usesToken, type OperatorConfig } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 
 /** The scanner a policy asks for: built-ins it turns off, and its own pattern recognizers. */
@@ -16,9 +16,7 @@ export function scannerOptionsOf(policy: Pick<Policy, 'detect'>): ScannerOptions
 
 /** The operators a policy asks for; `tokenKey` is needed only when some kind uses `token`. */
 export function operatorsOf(policy: Pick<Policy, 'mask'>, tokenKey?: Uint8Array): OperatorConfig {
-  // No empty byKind: applyOperators skips its config check for the common case only without one.
-  const byKind = Object.keys(policy.mask.byKind).length > 0 ? { byKind: policy.mask.byKind } : {};
-  return { default: policy.mask.default, ...byKind, ...(tokenKey === undefined ? {} : { tokenKey }) };
+  return { default: policy.mask.default, byKind: policy.mask.byKind, ...(tokenKey === undefined ? {} : { tokenKey }) };
 }
 
 export class Scrubber {
@@ -29,7 +27,7 @@ export class Scrubber {
   constructor(options: ScannerOptions = {}, operators: OperatorConfig = {}) {
     this.scanner = createScanner(options);
     this.operators = operators;
-    this.tokens = operators.default === 'token' || Object.values(operators.byKind ?? {}).includes('token');
+    this.tokens = usesToken(operators);
   }
 
   /**
