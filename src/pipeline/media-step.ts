@@ -10,6 +10,7 @@ import { realpath } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
+import PQueue from 'p-queue';
 import { createEncryptStream } from '../crypto/stream.js';
 import { SunderError } from '../errors.js';
 import { createMediaStripper, type MediaStripperOptions } from '../media/index.js';
@@ -36,30 +37,6 @@ export interface MediaStepOptions extends MediaStripperOptions {
   filesInFlight?: number;
 }
 
-/** A counting semaphore: `run` waits until fewer than `max` calls are running. */
-function limiter(max: number): { run<T>(fn: () => Promise<T>): Promise<T>; idle(): Promise<void> } {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  let onIdle: (() => void)[] = [];
-  return {
-    async run<T>(fn: () => Promise<T>): Promise<T> {
-      if (active >= max) await new Promise<void>((go) => waiting.push(go));
-      else active++;
-      try {
-        return await fn();
-      } finally {
-        const next = waiting.shift();
-        if (next) next(); // hand the slot over: active stays the same
-        else {
-          active--;
-          if (active === 0) for (const f of onIdle.splice(0)) f();
-        }
-      }
-    },
-    idle: () => (active === 0 ? Promise.resolve() : new Promise<void>((done) => onIdle.push(done))),
-  };
-}
-
 /** Refuses a path that leads outside the media root, by name or through a symbolic link. */
 async function insideRoot(root: string, path: string): Promise<void> {
   const outside = (from: string, to: string): boolean => {
@@ -80,7 +57,7 @@ export function createMediaStep(ctx: { store: ObjectStore; mediaRoot: string }, 
   const { filesInFlight, ...stripperOptions } = options;
   const stripper = createMediaStripper(stripperOptions);
   const root = resolve(ctx.mediaRoot);
-  const slots = limiter(Math.max(1, filesInFlight ?? availableParallelism()));
+  const slots = new PQueue({ concurrency: Math.max(1, filesInFlight ?? availableParallelism()) });
   const storeOne = async (ref: MediaRef, target: Parameters<MediaStep['store']>[1]): Promise<StoredMedia> => {
     const path = resolve(root, ref.path);
     await insideRoot(root, path);
@@ -121,9 +98,9 @@ export function createMediaStep(ctx: { store: ObjectStore; mediaRoot: string }, 
     }
   };
   return {
-    store: (ref, target) => slots.run(() => storeOne(ref, target)),
+    store: async (ref, target) => (await slots.add(() => storeOne(ref, target)))!,
     close: async () => {
-      await slots.idle();
+      await slots.onIdle();
       await stripper.close();
     },
   };
