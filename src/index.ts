@@ -25,7 +25,7 @@ export { exportDataset, type ExportOptions, type ExportSummary } from './export/
 export { layoutOf, DEFAULT_DATA_DIR, type Layout } from './layout.js';
 
 // Detection and masking
-export { createScanner, type Scanner, type ScannerOptions, type ScanContext, type KnownMatcher } from './detect/index.js';
+export { createScanner, withCodePoints, type Scanner, type ScannerOptions, type ScanContext, type KnownMatcher, type CodePointFinding } from './detect/index.js';
 export type { Finding, KnownValue, EntityKind, BuiltinKind } from './detect/types.js';
 export { applyOperators, applyOperator, displayMask, type OperatorConfig, type OperatorName } from './mask/index.js';
 
