@@ -17,7 +17,6 @@ export const TITLES_AFTER_NAME_ZH = ['先生', '女士', '小姐'] as const;
 export const COMMON_SURNAMES = '王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔汤康易乔赖文施洪牛柳樊殷葛欧';
 /** Latin honorifics that precede a name (`Mr. Zhang Wei`, `Dr Smith`); `Miss` is left out, being also a verb. */
 export const TITLES_BEFORE_NAME_EN = ['Mr', 'Mrs', 'Ms', 'Dr'] as const;
-export const QQ_CUES = ['qq', 'ＱＱ', 'ｑｑ', '扣扣'] as const;
 /** Lead-ins stripped from the start of a Chinese address. */
 export const ADDRESS_LEAD_INS = ['住在', '住址', '地址', '位于', '寄到', '送到', '发到', '搬到', '来自', '在'] as const;
 

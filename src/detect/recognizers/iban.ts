@@ -1,8 +1,4 @@
 /** IBAN (ISO 13616): country letters, two check digits, BBAN; mod 97 = 1. */
-import { ibanMod97Valid as ibanMod97Valid_ } from './checksums.js';
-
-// Module-local copies of imported bindings (a getter call per access under tsx).
-const ibanMod97Valid = ibanMod97Valid_;
 
 /**
  * IBAN lengths by country (SWIFT IBAN registry). Only these countries count: with 97 possible
@@ -18,15 +14,6 @@ const LENGTHS: Readonly<Record<string, number>> = {
   RS: 22, SC: 31, SK: 24, SI: 19, SO: 23, ES: 24, SD: 18, SE: 24, CH: 21, TN: 24, TR: 26, UA: 29,
   AE: 23, GB: 22, VA: 22, VG: 24, YE: 30,
 };
-
-/**
- * Valid IBAN prefix length (in compact characters) of `compact` (upper-case alnum, no spaces),
- * or 0 when none.
- */
-export function ibanLength(compact: string): number {
-  const known = LENGTHS[compact.slice(0, 2)];
-  return known !== undefined && compact.length >= known && ibanMod97Valid(compact.slice(0, known)) ? known : 0;
-}
 
 /** 1 at (c0 - 65) * 26 + (c1 - 65) for each IBAN country. */
 const COUNTRY = new Uint8Array(26 * 26);
