@@ -47,10 +47,8 @@ export async function planWav(src: ByteSource): Promise<Plan> {
       sawData = true;
       dataBytes = c.size;
     }
-    if (c.id === 'data' && wide) {
-      // The 8-byte header keeps its 0xFFFFFFFF placeholder; the real size lives in ds64.
-      keep.push({ start: c.start, end: c.end });
-    } else keep.push({ start: c.start, end: c.end });
+    // RF64/BW64 data: the 8-byte header keeps its 0xFFFFFFFF placeholder; the real size lives in ds64.
+    keep.push({ start: c.start, end: c.end });
   }
   if (!fmt) throw malformed('wav', 'no fmt chunk');
   if (!sawData) throw truncated('wav', 'no data chunk');
