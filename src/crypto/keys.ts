@@ -13,9 +13,9 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import nacl from 'tweetnacl';
 import { SunderError } from '../errors.js';
 import { scopedToken } from './hmac.js';
+import { generateX25519KeyPair, x25519KeyPairFromSecretKey } from './x25519.js';
 
 export type Role = 'ingest' | 'officer' | 'exporter';
 export const ROLES: readonly Role[] = ['ingest', 'officer', 'exporter'];
@@ -57,9 +57,14 @@ export function keyFilePath(keysDir: string, role: Role): string {
   return join(keysDir, `${role}.json`);
 }
 
+/** The roles whose key file exists in `keysDir`, in `ROLES` order. */
+export function presentRoleKeys(keysDir: string): Role[] {
+  return ROLES.filter((r) => existsSync(keyFilePath(keysDir, r)));
+}
+
 /** True when every role file exists. */
 export function roleKeysExist(keysDir: string): boolean {
-  return ROLES.every((r) => existsSync(keyFilePath(keysDir, r)));
+  return presentRoleKeys(keysDir).length === ROLES.length;
 }
 
 /**
@@ -67,14 +72,14 @@ export function roleKeysExist(keysDir: string): boolean {
  * stored subject unreadable, so replacing one is never a side effect.
  */
 export async function createRoleKeys(keysDir: string): Promise<{ files: string[] }> {
-  const existing = ROLES.filter((r) => existsSync(keyFilePath(keysDir, r)));
+  const existing = presentRoleKeys(keysDir);
   if (existing.length > 0) {
     throw new SunderError('CONFIG_INVALID', `key files already exist in ${keysDir} (${existing.map((r) => `${r}.json`).join(', ')}); refusing to overwrite`);
   }
   await mkdir(keysDir, { recursive: true, mode: 0o700 });
   await chmod(keysDir, 0o700);
-  const officer = nacl.box.keyPair();
-  const exporter = nacl.box.keyPair();
+  const officer = generateX25519KeyPair();
+  const exporter = generateX25519KeyPair();
   const createdAt = new Date().toISOString();
   const files: Record<Role, object> = {
     ingest: {
@@ -132,7 +137,7 @@ export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKey
     publicKey: fromB64(json.publicKey, 'publicKey', file, 32),
     secretKey: fromB64(json.secretKey, 'secretKey', file, 32),
   };
-  const derived = nacl.box.keyPair.fromSecretKey(keys.secretKey).publicKey;
+  const derived = x25519KeyPairFromSecretKey(keys.secretKey).publicKey;
   if (!Buffer.from(derived).equals(Buffer.from(keys.publicKey))) {
     throw new SunderError('KEYS_WRONG', `${file}: the secret key does not match its public key`);
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
-import { createRoleKeys, keyFingerprint, loadRoleKeys, ROLES, keyFilePath, type IngestKeys } from '../crypto/keys.js';
+import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
@@ -31,7 +31,6 @@ import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
 import { fileItems, objectItems, streamItems, type InputFormat, type RecordSource, type SourceItem } from './sources.js';
-import { existsSync } from 'node:fs';
 
 export interface IngestorOptions {
   /** Data directory of the embedded default. @default "./sunder-data" */
@@ -114,13 +113,12 @@ export class Ingestor {
     const layout = layoutOf(options);
     const policy = parsePolicy(options.policy ?? {});
     await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
-    const present = ROLES.filter((r) => existsSync(keyFilePath(layout.keysDir, r)));
-    if (present.length === 0 && options.createKeys !== false) {
+    // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
+    // KEYS_MISSING ("no ingest key at ...; run `sunder init` ...") when ingest.json is absent.
+    if (presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
       const { files } = await createRoleKeys(layout.keysDir);
       options.onNotice?.(`created role keys in ${layout.keysDir}: ${files.map((f) => f.slice(layout.keysDir.length + 1)).join(', ')} ` +
         '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
-    } else if (!present.includes('ingest')) {
-      throw new SunderError('KEYS_MISSING', `no ingest key at ${keyFilePath(layout.keysDir, 'ingest')}; run \`sunder init\` or pass --keys DIR`);
     }
     const keys = await loadRoleKeys(layout.keysDir, 'ingest');
     const lock = WriterLock.acquire(layout.dataDir);
