@@ -1,5 +1,5 @@
 import { malformed, truncated, verifyFailed } from '../fail.js';
-import type { ByteSource } from '../source.js';
+import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { walkRiff } from './riff.js';
 
@@ -52,8 +52,7 @@ export async function planWav(src: ByteSource): Promise<Plan> {
   }
   if (!fmt) throw malformed('wav', 'no fmt chunk');
   if (!sawData) throw truncated('wav', 'no data chunk');
-  let bodyLen = 4;
-  for (const s of keep) bodyLen += Buffer.isBuffer(s) ? s.length : s.end - s.start;
+  const bodyLen = 4 + segmentsLength(keep);
   let head: Buffer;
   if (wide && ds64) {
     // ds64 rewritten with the new RIFF size and an empty table: the chunks it could list are gone.

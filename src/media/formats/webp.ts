@@ -1,5 +1,5 @@
 import { malformed, truncated, verifyFailed } from '../fail.js';
-import type { ByteSource } from '../source.js';
+import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { walkRiff } from './riff.js';
 
@@ -75,8 +75,7 @@ export async function planWebp(src: ByteSource): Promise<Plan> {
     fixed[8] = fixed[8]! & ~0x0c & (hasIcc ? 0xff : ~0x20);
     body[vp8xIndex] = fixed;
   }
-  let size = 4;
-  for (const s of body) size += Buffer.isBuffer(s) ? s.length : s.end - s.start;
+  const size = 4 + segmentsLength(body);
   const riff = Buffer.alloc(12);
   riff.write('RIFF', 0, 'latin1');
   riff.writeUInt32LE(size, 4);
