@@ -22,7 +22,6 @@ import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
 import { createSubjectKey, newSortableId, publicKeyOf, type NewSubjectKey } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
-import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
 import type { Policy } from '../record/policy.js';
@@ -115,19 +114,6 @@ function digestsOf(keys: IngestKeys, ids: NormalisedIds): { kind: IdentifierKind
   return out;
 }
 
-function looseIds(subject: unknown): NormalisedIds {
-  const s = (typeof subject === 'object' && subject !== null ? subject : {}) as Record<string, unknown>;
-  const ids: NormalisedIds = {};
-  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
-  const id = str(s.idNumber) === undefined ? undefined : normalizeCnId(str(s.idNumber)!);
-  const phone = str(s.phone) === undefined ? undefined : normalizePhone(str(s.phone)!);
-  const email = str(s.email) === undefined ? undefined : normalizeEmail(str(s.email)!);
-  if (id !== undefined) ids.cnId = id;
-  if (phone !== undefined) ids.phone = phone;
-  if (email !== undefined) ids.email = email;
-  return ids;
-}
-
 /** Parses, validates, gates and resolves a batch; registers what it will store in the overlay. */
 export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promise<PreparedBatch> {
   const { vault, keys, policy, inflight } = deps;
@@ -151,7 +137,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     const g = gateRecord(v.record, policy);
     if (!g.ok) {
       slot.outcome = { ...g.rejection, index: slot.index };
-      if (g.rejection.code === 'CONSENT_WITHDRAWN') slot.withdrawIds = looseIds(v.record.subject);
+      if (g.withdrawnIds !== undefined) slot.withdrawIds = g.withdrawnIds;
       return;
     }
     if (g.gated.record.business.media.length > 0 && deps.media === undefined) {
@@ -163,11 +149,11 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
 
   // 2. Idempotence: a record id already stored (or about to be, by a batch in flight) is a
   // duplicate, whatever it holds now.
-  const isParseError = (s: Slot) => s.outcome?.status === 'rejected' && s.outcome.code === 'PARSE_ERROR';
-  const validIds = slots.filter((s) => s.recordId !== undefined && !isParseError(s)).map((s) => s.recordId!);
+  // (A line that did not parse has no record id: only validated or schema-rejected records do.)
+  const validIds = slots.filter((s) => s.recordId !== undefined).map((s) => s.recordId!);
   const existing = validIds.length > 0 ? await vault.existingRecords(validIds) : new Set<string>();
   for (const slot of slots) {
-    if (slot.recordId === undefined || isParseError(slot)) continue;
+    if (slot.recordId === undefined) continue;
     if (existing.has(slot.recordId) || inflight.records.has(slot.recordId)) {
       slot.outcome = { status: 'duplicate', index: slot.index, recordId: slot.recordId };
       slot.gated = undefined;

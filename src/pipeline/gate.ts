@@ -2,7 +2,7 @@
  * The static gate: everything that can be decided from the record alone, before the vault is
  * asked anything. A rejection here stores nothing, not even a subject.
  */
-import { parseCnId } from '../id/cn-id.js';
+import { parseCnId, type CnIdParts } from '../id/cn-id.js';
 import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
 import type { RejectCode, RejectedOutcome } from '../record/outcome.js';
 import { formatPath } from '../record/paths.js';
@@ -35,9 +35,12 @@ export interface GatedRecord {
   gender: string | undefined;
 }
 
-export type GateResult = { ok: true; gated: GatedRecord } | { ok: false; rejection: Omit<RejectedOutcome, 'index'> };
+export type GateResult =
+  | { ok: true; gated: GatedRecord }
+  /** `withdrawnIds`: for CONSENT_WITHDRAWN, the subject's checked identifiers, to find and mark the subject. */
+  | { ok: false; rejection: Omit<RejectedOutcome, 'index'>; withdrawnIds?: NormalisedIds };
 
-function reject(record: CollectedRecord, code: RejectCode, path: (string | number)[], reason: string): GateResult {
+function reject(record: CollectedRecord, code: RejectCode, path: (string | number)[], reason: string): Extract<GateResult, { ok: false }> {
   return { ok: false, rejection: { status: 'rejected', recordId: record.recordId, code, path: formatPath(path), reason } };
 }
 
@@ -47,7 +50,8 @@ export function fullYears(birthDate: string, onDate: string): number {
   return onDate.slice(5) < birthDate.slice(5) ? years - 1 : years;
 }
 
-type IdCheck = { ok: true; value: string | undefined } | { ok: false; code: RejectCode; reason: string };
+/** A checked identifier, normalised; for an ID number also its parts (parsed once per record). */
+type IdCheck = { ok: true; value: string | undefined; parts?: CnIdParts } | { ok: false; code: RejectCode; reason: string };
 
 function checkCnId(raw: string | undefined, collectedOn: string): IdCheck {
   if (raw === undefined) return { ok: true, value: undefined };
@@ -59,7 +63,7 @@ function checkCnId(raw: string | undefined, collectedOn: string): IdCheck {
     return { ok: false, code: 'ID_NUMBER_INVALID', reason: 'the birth date inside the ID number is not a real date before collection' };
   }
   if (parts.province === undefined) return { ok: false, code: 'ID_NUMBER_INVALID', reason: 'the region code names no province' };
-  return { ok: true, value: n };
+  return { ok: true, value: n, parts };
 }
 
 function checkPhone(raw: string | undefined): IdCheck {
@@ -83,8 +87,9 @@ export function gateRecord(record: CollectedRecord, policy: Policy): GateResult 
   const s = record.subject;
   const ids: NormalisedIds = {};
   const guardianIds: NormalisedIds = {};
+  const subjectId = checkCnId(s.idNumber, collectedOn);
   const checks: [IdCheck, (string | number)[], NormalisedIds, keyof NormalisedIds][] = [
-    [checkCnId(s.idNumber, collectedOn), ['subject', 'idNumber'], ids, 'cnId'],
+    [subjectId, ['subject', 'idNumber'], ids, 'cnId'],
     [checkPhone(s.phone), ['subject', 'phone'], ids, 'phone'],
     [checkEmail(s.email), ['subject', 'email'], ids, 'email'],
     [checkCnId(s.guardian?.idNumber, collectedOn), ['subject', 'guardian', 'idNumber'], guardianIds, 'cnId'],
@@ -101,10 +106,10 @@ export function gateRecord(record: CollectedRecord, policy: Policy): GateResult 
 
   // Checked before age and scope: a withdrawal must take effect even on an otherwise faulty record.
   if (consent.withdrawnAt !== undefined) {
-    return reject(record, 'CONSENT_WITHDRAWN', ['consent', 'withdrawnAt'], 'consent was withdrawn: the record is not processed');
+    return { ...reject(record, 'CONSENT_WITHDRAWN', ['consent', 'withdrawnAt'], 'consent was withdrawn: the record is not processed'), withdrawnIds: ids };
   }
 
-  const idParts = ids.cnId === undefined ? undefined : parseCnId(ids.cnId);
+  const idParts = subjectId.ok ? subjectId.parts : undefined;
   const birthDate = s.birthDate ?? idParts?.birthDate;
   if (birthDate !== undefined && birthDate > collectedOn) {
     return reject(record, 'SCHEMA_INVALID', ['subject', 'birthDate'], 'expected a birth date before collection');
