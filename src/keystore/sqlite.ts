@@ -1,6 +1,6 @@
 /** The embedded key store on SQLite, in its own file beside (never inside) the vault. */
 import Database from 'better-sqlite3';
-import { openSqlite } from '../sqlite.js';
+import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
 import type { KeyStore, SubjectKeyRow } from './keystore.js';
 
 const SCHEMA = `
@@ -27,18 +27,9 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }) {
-    const mismatched: string[] = [];
-    const get = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?');
-    const set = this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)');
-    this.db.transaction(() => {
-      for (const [role, fp] of Object.entries(fingerprints)) {
-        const key = `${role}_key`;
-        const row = get.get(key);
-        if (row === undefined) set.run(key, fp);
-        else if (row.value !== fp) mismatched.push(role);
-      }
-    })();
-    return { mismatched };
+    // Stored as `<role>_key`; reported by role.
+    const values = Object.fromEntries(Object.entries(fingerprints).map(([role, fp]) => [`${role}_key`, fp]));
+    return { mismatched: checkOrSetMeta(this.db, values).map((key) => key.slice(0, -'_key'.length)) };
   }
 
   async put(rows: SubjectKeyRow[]): Promise<void> {
@@ -53,14 +44,8 @@ export class SqliteKeyStore implements KeyStore {
 
   async publicKeys(keyIds: string[]): Promise<Map<string, Uint8Array>> {
     const out = new Map<string, Uint8Array>();
-    for (let i = 0; i < keyIds.length; i += 500) {
-      const part = keyIds.slice(i, i + 500);
-      const sql = `SELECT key_id, public_key FROM subject_keys WHERE key_id IN (${part.map(() => '?').join(',')})`;
-      let stmt = this.prepared.get(sql);
-      if (stmt === undefined) this.prepared.set(sql, (stmt = this.db.prepare(sql)));
-      const rows = stmt.all(...part) as { key_id: string; public_key: Buffer }[];
-      for (const r of rows) out.set(r.key_id, new Uint8Array(r.public_key));
-    }
+    const rows = selectIn<{ key_id: string; public_key: Buffer }>(this.db, this.prepared, 'SELECT key_id, public_key FROM subject_keys WHERE key_id IN', keyIds);
+    for (const r of rows) out.set(r.key_id, new Uint8Array(r.public_key));
     return out;
   }
 

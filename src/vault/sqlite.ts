@@ -3,7 +3,7 @@
  * returned from `commit` survives a power cut, because the vault write is the commit point.
  */
 import Database from 'better-sqlite3';
-import { openSqlite } from '../sqlite.js';
+import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
 import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
 import { digestKey } from './vault.js';
 
@@ -36,35 +36,16 @@ CREATE TABLE IF NOT EXISTS pending (ref TEXT PRIMARY KEY, run_id TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, summary TEXT);
 `;
 
-const CHUNK = 500; // SQLite's default limit on bound parameters is 32766; stay far below.
-
-function chunks<T>(items: T[], size = CHUNK): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 export class SqliteVault implements Vault {
   private readonly db: Database.Database;
   private readonly stmts;
   /** Prepared statements for IN-lists, by SQL text: preparing costs more than running them. */
   private readonly prepared = new Map<string, Database.Statement>();
 
-  private cachedPrepare(sql: string): Database.Statement {
-    let stmt = this.prepared.get(sql);
-    if (stmt === undefined) {
-      stmt = this.db.prepare(sql);
-      this.prepared.set(sql, stmt);
-    }
-    return stmt;
-  }
-
   constructor(path: string) {
     this.db = openSqlite(path, 'vault', SCHEMA);
     const db = this.db;
     this.stmts = {
-      getMeta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?)'),
       insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       adultSince: db.prepare('UPDATE subjects SET adult_since = ?, updated_at = ? WHERE subject_id = ? AND (adult_since IS NULL OR adult_since > ?)'),
       insertBlind: db.prepare('INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
@@ -88,15 +69,7 @@ export class SqliteVault implements Vault {
   }
 
   async checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }> {
-    const mismatched: string[] = [];
-    this.db.transaction(() => {
-      for (const [key, value] of Object.entries(values)) {
-        const row = this.stmts.getMeta.get(key);
-        if (row === undefined) this.stmts.setMeta.run(key, value);
-        else if (row.value !== value) mismatched.push(key);
-      }
-    })();
-    return { mismatched };
+    return { mismatched: checkOrSetMeta(this.db, values) };
   }
 
   async findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>> {
@@ -117,14 +90,8 @@ export class SqliteVault implements Vault {
   }
 
   async existingRecords(recordIds: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const part of chunks(recordIds)) {
-      const rows = this
-        .cachedPrepare(`SELECT record_id FROM records WHERE record_id IN (${part.map(() => '?').join(',')})`)
-        .all(...part) as { record_id: string }[];
-      for (const r of rows) found.add(r.record_id);
-    }
-    return found;
+    const rows = selectIn<{ record_id: string }>(this.db, this.prepared, 'SELECT record_id FROM records WHERE record_id IN', recordIds);
+    return new Set(rows.map((r) => r.record_id));
   }
 
   async addPending(rows: PendingRow[]): Promise<void> {
@@ -171,14 +138,8 @@ export class SqliteVault implements Vault {
   }
 
   async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
-    const found = new Set<string>();
-    for (const part of chunks(keyIds)) {
-      const rows = this
-        .cachedPrepare(`SELECT key_id FROM subjects WHERE key_id IN (${part.map(() => '?').join(',')})`)
-        .all(...part) as { key_id: string }[];
-      for (const r of rows) found.add(r.key_id);
-    }
-    return found;
+    const rows = selectIn<{ key_id: string }>(this.db, this.prepared, 'SELECT key_id FROM subjects WHERE key_id IN', keyIds);
+    return new Set(rows.map((r) => r.key_id));
   }
 
   async *listForExport(filter: { project?: string }): AsyncIterable<ExportRow> {
