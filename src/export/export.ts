@@ -83,6 +83,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   };
   let segmentKey = '';
   let segment: Buffer | undefined;
+  let mediaDirMade = false;
   try {
     for await (const row of vault.listForExport(options.project === undefined ? {} : { project: options.project })) {
       // The key store is asked once per subject, not per record (measured: ~22 µs a lookup).
@@ -118,7 +119,10 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
         text: obj.text,
       };
       if (obj.media.length > 0) {
-        await mkdir(join(options.out, 'media'), { recursive: true });
+        if (!mediaDirMade) {
+          await mkdir(join(options.out, 'media'), { recursive: true });
+          mediaDirMade = true;
+        }
         const files = [];
         for (const m of obj.media) {
           const fileId = scopedToken(exportKey, 'media', m.id);
