@@ -13,3 +13,17 @@ export const truncated = (fmt: string, what: string): SunderError => mediaError(
 export const unsupported = (fmt: string, what: string): SunderError => mediaError('MEDIA_UNSUPPORTED', `${fmt}: ${what}`);
 export const verifyFailed = (fmt: string, what: string): SunderError =>
   mediaError('MEDIA_VERIFY_FAILED', `${fmt}: output re-parse found ${what}`);
+
+/**
+ * Runs an output re-parse: its own MEDIA_VERIFY_FAILED errors pass through; anything else it
+ * throws (a read past the end, a walker's malformed or truncated) becomes "a structure that does
+ * not parse".
+ */
+export async function verifying<T>(fmt: string, reparse: () => Promise<T>): Promise<T> {
+  try {
+    return await reparse();
+  } catch (err) {
+    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
+    throw verifyFailed(fmt, 'a structure that does not parse');
+  }
+}

@@ -1,5 +1,5 @@
 import { id3v2Size } from '../sniff.js';
-import { malformed, truncated, verifyFailed } from '../fail.js';
+import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { stripTailTags } from './tail-tags.js';
@@ -58,7 +58,7 @@ export async function planFlac(src: ByteSource): Promise<Plan> {
 }
 
 export async function verifyFlac(out: ByteSource): Promise<void> {
-  try {
+  await verifying('flac', async () => {
     if ((await out.read(0, 4)).toString('latin1') !== 'fLaC') throw verifyFailed('flac', 'no fLaC marker at offset 0');
     let pos = 4;
     for (;;) {
@@ -70,8 +70,5 @@ export async function verifyFlac(out: ByteSource): Promise<void> {
     const sync = await out.read(pos, 2);
     if (sync[0] !== 0xff || (sync[1]! & 0xfe) !== 0xf8) throw verifyFailed('flac', 'no frame sync after metadata');
     if ((await stripTailTags(out, pos, out.size)) !== out.size) throw verifyFailed('flac', 'a trailing tag');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('flac', 'a structure that does not parse');
-  }
+  });
 }

@@ -1,5 +1,5 @@
 import { isMinimalTiffOrientation, minimalTiffOrientation, readTiffOrientation } from '../exif.js';
-import { malformed, truncated, unsupported, verifyFailed } from '../fail.js';
+import { malformed, truncated, unsupported, verifyFailed, verifying } from '../fail.js';
 import { findJpegMarker, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 
@@ -152,9 +152,9 @@ export async function planJpeg(src: ByteSource): Promise<Plan> {
 
 /** Re-parses rewritten output and fails unless it holds only whitelisted segments and ends at EOI. */
 export async function verifyJpeg(out: ByteSource): Promise<void> {
-  let sawScan = false;
-  let end = -1;
-  try {
+  const { sawScan, end } = await verifying('jpeg', async () => {
+    let sawScan = false;
+    let end = -1;
     for await (const it of walk(out, 'jpeg output')) {
       const m = it.marker;
       if (m === 0xd8 || IMAGE_MARKERS.has(m) || isSof(m)) continue;
@@ -173,10 +173,8 @@ export async function verifyJpeg(out: ByteSource): Promise<void> {
       if (m === 0xee && p.length === 12 && startsWith(p, 'Adobe')) continue;
       throw verifyFailed('jpeg', 'a segment outside the whitelist');
     }
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('jpeg', 'a structure that does not parse');
-  }
+    return { sawScan, end };
+  });
   if (!sawScan) throw verifyFailed('jpeg', 'no image scan');
   if (end !== out.size) throw verifyFailed('jpeg', 'bytes after EOI');
 }

@@ -1,5 +1,5 @@
 import { id3v2Size } from '../sniff.js';
-import { malformed, truncated, verifyFailed } from '../fail.js';
+import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { mp3Header } from './mp3-frame.js';
@@ -104,11 +104,8 @@ export async function planMp3(src: ByteSource): Promise<Plan> {
 }
 
 export async function verifyMp3(out: ByteSource): Promise<void> {
-  try {
+  await verifying('mp3', async () => {
     const w = await walkFrames(out, 0, out.size, true);
     if (w.frames === 0) throw verifyFailed('mp3', 'no frames');
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('mp3', 'a structure that does not parse');
-  }
+  });
 }

@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { isMinimalTiffOrientation, minimalTiffOrientation, readTiffOrientation } from '../exif.js';
-import { malformed, truncated, unsupported, verifyFailed } from '../fail.js';
+import { malformed, truncated, unsupported, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 
@@ -80,8 +80,8 @@ export async function planPng(src: ByteSource): Promise<Plan> {
 }
 
 export async function verifyPng(out: ByteSource): Promise<void> {
-  let end = -1;
-  try {
+  const end = await verifying('png', async () => {
+    let end = -1;
     for await (const c of walk(out, 'png output')) {
       end = c.end;
       if (c.type === 'iCCP') {
@@ -93,9 +93,7 @@ export async function verifyPng(out: ByteSource): Promise<void> {
       if (c.type === 'eXIf' && c.dataLen === 26 && isMinimalTiffOrientation(Buffer.from(await out.read(c.start + 8, 26)))) continue;
       throw verifyFailed('png', 'a chunk outside the whitelist');
     }
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('png', 'a structure that does not parse');
-  }
+    return end;
+  });
   if (end !== out.size) throw verifyFailed('png', 'bytes after IEND');
 }

@@ -1,4 +1,4 @@
-import { malformed, truncated, verifyFailed } from '../fail.js';
+import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { walkRiff } from './riff.js';
@@ -81,7 +81,7 @@ export async function planWav(src: ByteSource): Promise<Plan> {
 }
 
 export async function verifyWav(out: ByteSource): Promise<void> {
-  try {
+  await verifying('wav', async () => {
     const h = await out.read(0, 12);
     const form = h.subarray(0, 4).toString('latin1');
     const wide = form === 'RF64' || form === 'BW64';
@@ -100,8 +100,5 @@ export async function verifyWav(out: ByteSource): Promise<void> {
     for await (const c of walkRiff(out, from, out.size, 'wav output', sizeOf)) {
       if (!KEEP.has(c.id)) throw verifyFailed('wav', 'a chunk outside the whitelist');
     }
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('wav', 'a structure that does not parse');
-  }
+  });
 }

@@ -1,4 +1,4 @@
-import { malformed, truncated, verifyFailed } from '../fail.js';
+import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { walkRiff } from './riff.js';
@@ -84,7 +84,7 @@ export async function planWebp(src: ByteSource): Promise<Plan> {
 }
 
 export async function verifyWebp(out: ByteSource): Promise<void> {
-  try {
+  await verifying('webp', async () => {
     const h = await out.read(0, 12);
     if (h.subarray(0, 4).toString('latin1') !== 'RIFF' || h.subarray(8, 12).toString('latin1') !== 'WEBP') throw new Error('sig');
     if (8 + h.readUInt32LE(4) !== out.size) throw verifyFailed('webp', 'a RIFF size that does not match the output');
@@ -97,8 +97,5 @@ export async function verifyWebp(out: ByteSource): Promise<void> {
         }
       }
     }
-  } catch (err) {
-    if ((err as { code?: string }).code === 'MEDIA_VERIFY_FAILED') throw err;
-    throw verifyFailed('webp', 'a structure that does not parse');
-  }
+  });
 }
