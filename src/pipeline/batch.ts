@@ -20,7 +20,7 @@
 import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
-import { createSubjectKey, newSortableId, publicKeyOf, type NewSubjectKey } from '../crypto/subject-keys.js';
+import { createSubjectKey, newSortableId, publicKeyOf, randomId, type NewSubjectKey } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
@@ -32,7 +32,7 @@ import type { ObjectStore } from '../store/object-store.js';
 import type { BlindIndexRow, IdentityRow, MediaRow, RecordRow, SubjectRow, Vault, VaultBatch } from '../vault/vault.js';
 import { digestKey } from '../vault/vault.js';
 import { gateRecord, type GatedRecord, type NormalisedIds } from './gate.js';
-import { randomId, type SealResult, type StoredMedia } from './seal.js';
+import { type SealResult, type StoredMedia } from './seal.js';
 import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
 import type { BoundedMap } from './bounded-map.js';

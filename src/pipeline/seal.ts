@@ -7,6 +7,7 @@ import { encryptObject } from '../crypto/format.js';
 import { identityDigest } from '../crypto/hmac.js';
 import type { KeyObject } from 'node:crypto';
 import { systemRandom, X25519Recipient, X25519Sender } from '../crypto/recipient.js';
+import { randomId } from '../crypto/subject-keys.js';
 import { boxBefore, publicFromSecret, publicKeyObject, secretKeyObject } from '../crypto/x25519.js';
 import type { KnownMatcher } from '../detect/index.js';
 import type { KnownValue } from '../detect/types.js';
@@ -73,12 +74,6 @@ export interface RecordSealerOptions {
   policy: Policy;
   /** Key of the `token` operator (`textTokenKey`); needed when the policy's mask uses tokens. */
   tokenKey?: Uint8Array;
-}
-
-/** 16 random bytes from the crypto module's pooled CSPRNG. */
-export function randomId(): Buffer {
-  const r = systemRandom(16);
-  return Buffer.from(r.buffer, r.byteOffset, r.byteLength);
 }
 
 function displayOf(g: GatedRecord): string {

@@ -6,11 +6,15 @@
  */
 import { z } from 'zod';
 
+/** Record ids and project names: letters, digits and `. _ : -`, starting with a letter or digit, up to 128. */
+export const SAFE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+// min/max stay separate checks so a too-long id is reported as such, not as a bad character.
 const safeId = z
   .string()
   .min(1)
   .max(128)
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, 'expected letters, digits and . _ : - only');
+  .regex(SAFE_ID, 'expected letters, digits and . _ : - only');
 
 /** ISO 8601 date-time with an explicit offset or Z: ages must be computed at a known instant. */
 const dateTime = z.iso.datetime({ offset: true });

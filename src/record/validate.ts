@@ -5,7 +5,7 @@
 import type { z } from 'zod';
 import type { RejectedOutcome } from './outcome.js';
 import { formatPath } from './paths.js';
-import { collectedRecordSchema, type CollectedRecord } from './schema.js';
+import { collectedRecordSchema, SAFE_ID, type CollectedRecord } from './schema.js';
 
 type Issue = z.core.$ZodIssue;
 
@@ -55,5 +55,5 @@ export function validateRecord(value: unknown, schema: z.ZodType<CollectedRecord
 export function recordIdOf(value: unknown): string | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const id = (value as { recordId?: unknown }).recordId;
-  return typeof id === 'string' && /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(id) ? id : undefined;
+  return typeof id === 'string' && SAFE_ID.test(id) ? id : undefined;
 }
