@@ -9,7 +9,6 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND'
   | 'KEYS_MISSING'
   | 'KEYS_WRONG'
-  | 'ROLE_FORBIDDEN'
   | 'STORE_CORRUPT'
   // crypto format
   | 'FORMAT_VERSION'

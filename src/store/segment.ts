@@ -14,7 +14,6 @@ export const SEGMENT_MAGIC = Buffer.from('SNDRSEG1', 'latin1');
 export class SegmentBuilder {
   private readonly parts: Buffer[] = [SEGMENT_MAGIC];
   private size = SEGMENT_MAGIC.length;
-  private count = 0;
 
   /** Appends one object and returns where its bytes start in the segment. */
   append(object: Uint8Array): { offset: number; length: number } {
@@ -23,12 +22,7 @@ export class SegmentBuilder {
     this.parts.push(len, Buffer.from(object.buffer, object.byteOffset, object.byteLength));
     const offset = this.size + 4;
     this.size += 4 + object.byteLength;
-    this.count++;
     return { offset, length: object.byteLength };
-  }
-
-  get objects(): number {
-    return this.count;
   }
 
   get bytes(): number {
