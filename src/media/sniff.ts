@@ -1,3 +1,4 @@
+import type { ByteSource } from './source.js';
 import type { MediaFormat } from './types.js';
 import { mp3FrameLength } from './formats/mp3-frame.js';
 
@@ -7,14 +8,39 @@ const ascii = (b: Uint8Array, at: number, s: string): boolean => {
   return true;
 };
 
+/** The ID3 syncsafe integer (4 bytes, 7 bits each) at `at`, or -1 when a byte has its top bit set. */
+export function syncsafe(b: Uint8Array, at: number): number {
+  const b0 = b[at]!;
+  const b1 = b[at + 1]!;
+  const b2 = b[at + 2]!;
+  const b3 = b[at + 3]!;
+  if ((b0 | b1 | b2 | b3) & 0x80) return -1; // syncsafe bytes never have the top bit
+  return (b0 << 21) | (b1 << 14) | (b2 << 7) | b3;
+}
+
 /** Size of an ID3v2 tag starting at `at` (header, body and footer), or 0 if none is there. */
 export function id3v2Size(b: Uint8Array, at = 0): number {
   if (!ascii(b, at, 'ID3') || at + 10 > b.length) return 0;
-  const s = [b[at + 6]!, b[at + 7]!, b[at + 8]!, b[at + 9]!];
-  if (s.some((x) => x & 0x80)) return 0; // syncsafe bytes never have the top bit
-  const body = (s[0]! << 21) | (s[1]! << 14) | (s[2]! << 7) | s[3]!;
+  const body = syncsafe(b, at + 6);
+  if (body < 0) return 0;
   const footer = b[at + 5]! & 0x10 ? 10 : 0;
   return 10 + body + footer;
+}
+
+/**
+ * Offset just past the ID3v2 tags at the start of `src` (a file can carry several back to back).
+ * With `pastEnd`, a tag that runs past the end of the file throws what it returns; without it,
+ * the caller's next read is left to fail.
+ */
+export async function skipLeadingId3(src: ByteSource, pastEnd?: () => Error): Promise<number> {
+  let pos = 0;
+  for (;;) {
+    const head = await src.read(pos, Math.min(10, src.size - pos));
+    const n = id3v2Size(head);
+    if (n === 0) return pos;
+    if (pastEnd !== undefined && pos + n > src.size) throw pastEnd();
+    pos += n;
+  }
 }
 
 // ISO-BMFF major brands by container. HEIF/AVIF brands are recognised only to refuse them clearly.

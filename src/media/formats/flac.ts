@@ -1,4 +1,4 @@
-import { id3v2Size } from '../sniff.js';
+import { skipLeadingId3 } from '../sniff.js';
 import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
@@ -10,14 +10,7 @@ import { stripTailTags } from './tail-tags.js';
 const KEEP = new Set([0, 3]);
 
 export async function planFlac(src: ByteSource): Promise<Plan> {
-  let pos = 0;
-  // A file can carry several ID3v2 tags back to back.
-  for (;;) {
-    const head = await src.read(pos, Math.min(10, src.size - pos));
-    const n = id3v2Size(head);
-    if (n === 0) break;
-    pos += n;
-  }
+  let pos = await skipLeadingId3(src);
   if ((await src.read(pos, 4)).toString('latin1') !== 'fLaC') throw malformed('flac', 'no fLaC marker');
   pos += 4;
   const kept: { start: number; end: number; header: Buffer }[] = [];

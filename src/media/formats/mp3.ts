@@ -1,4 +1,4 @@
-import { id3v2Size } from '../sniff.js';
+import { id3v2Size, skipLeadingId3 } from '../sniff.js';
 import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
@@ -85,14 +85,7 @@ async function walkFrames(src: ByteSource, from: number, to: number, strict: boo
 }
 
 export async function planMp3(src: ByteSource): Promise<Plan> {
-  let pos = 0;
-  for (;;) {
-    const head = await src.read(pos, Math.min(10, src.size - pos));
-    const n = id3v2Size(head);
-    if (n === 0) break;
-    if (pos + n > src.size) throw truncated('mp3', 'ID3v2 tag runs past the end');
-    pos += n;
-  }
+  const pos = await skipLeadingId3(src, () => truncated('mp3', 'ID3v2 tag runs past the end'));
   const end = await stripTailTags(src, pos, src.size);
   const first = await findSync(src, pos, end);
   const w = await walkFrames(src, first, end, false);

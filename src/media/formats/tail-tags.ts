@@ -1,3 +1,4 @@
+import { syncsafe } from '../sniff.js';
 import type { ByteSource } from '../source.js';
 
 // Tags that taggers append to MP3 (and sometimes FLAC) files, found from the end backwards:
@@ -38,9 +39,9 @@ export async function stripTailTags(src: ByteSource, from: number, to: number): 
     }
     if ((await text(end - 10, 3)) === '3DI') {
       const f = await src.read(end - 10, 10);
-      const s = [f[6]!, f[7]!, f[8]!, f[9]!];
-      if (s.some((x) => x & 0x80)) break;
-      const total = 20 + ((s[0]! << 21) | (s[1]! << 14) | (s[2]! << 7) | s[3]!);
+      const body = syncsafe(f, 6);
+      if (body < 0) break;
+      const total = 20 + body;
       if (end - total < from) break;
       end -= total;
       continue;
