@@ -8,8 +8,11 @@
  * key once (native X25519, ~0.04 ms), then wraps every object's 32-byte data key with
  * `nacl.secretbox` under it (~2 µs). Never one X25519 per record.
  *
- * Also here: anonymous sealed boxes (`sealTo` / `openSealed`) for wrapping a subject's secret
- * key to the officer and exporter role keys.
+ * Subject secret keys are wrapped to the officer and exporter role keys with these same X25519
+ * stanzas, from the run's sender (see `createSubjectKey` in subject-keys.ts).
+ *
+ * Also here: anonymous sealed boxes (`sealTo` / `openSealed`), a standalone utility in the
+ * public API. Ingest does not use them; nothing Sunder stores is a sealed box.
  */
 import { createHash, randomFillSync, type KeyObject } from 'node:crypto';
 import nacl from 'tweetnacl';
@@ -269,7 +272,8 @@ function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sealed boxes
+// Sealed boxes: a standalone utility (public API). Ingest does not use them: subject secret keys
+// are wrapped as X25519 stanzas from the run's sender (`createSubjectKey`, subject-keys.ts).
 
 const SEAL_OVERHEAD = 32 + nacl.box.overheadLength; // ephemeral public key + Poly1305 tag
 
@@ -284,8 +288,9 @@ function sealNonce(epk: Uint8Array, recipientPublicKey: Uint8Array): Uint8Array 
 
 /**
  * Anonymous sealed box: encrypts `secret` to a role public key with a fresh ephemeral key pair,
- * so nobody, the sender included, can open it without the role's secret key. Used to wrap each
- * subject's secret key to the officer and exporter roles.
+ * so nobody, the sender included, can open it without the role's secret key. A standalone
+ * utility: subject keys in the key store are X25519 stanzas from the run's sender, not sealed
+ * boxes (see `createSubjectKey`).
  *
  * Output: ephemeral public key (32) || nacl.box(secret, nonce, rolePublicKey, ephemeralSecret).
  */

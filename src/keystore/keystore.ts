@@ -8,9 +8,12 @@
 export interface SubjectKeyRow {
   keyId: string;
   publicKey: Uint8Array;
-  /** Subject secret key sealed to the officer role. */
+  /**
+   * Subject secret key wrapped to the officer role: the body of an X25519 stanza (FORMAT.md §5)
+   * from the ingest run's sender, opened with the officer's X25519 identity.
+   */
   wrappedOfficer: Uint8Array;
-  /** Subject secret key sealed to the exporter role. */
+  /** Subject secret key wrapped to the exporter role, as {@link wrappedOfficer}. */
   wrappedExporter: Uint8Array;
 }
 
