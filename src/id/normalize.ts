@@ -17,7 +17,8 @@ export function toHalfWidth(s: string): string {
   return out;
 }
 
-const SEPARATORS = /[\s\-‐‑‒–—.·()（）]/g;
+/** Separators people type inside identifiers (spaces, dashes, dots, brackets); global, for `replace`. */
+export const SEPARATORS = /[\s\-‐‑‒–—.·()（）]/g;
 
 /**
  * 18-character resident ID with an upper-case check character, or undefined when the input is

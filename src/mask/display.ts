@@ -3,10 +3,8 @@
  * to recognise a record on the phone, never enough to rebuild the value.
  */
 import type { EntityKind } from '../detect/types.js';
-import { normalizeCnId, normalizeEmail, normalizePhone, toHalfWidth } from '../id/normalize.js';
+import { SEPARATORS, normalizeCnId, normalizeEmail, normalizePhone, toHalfWidth } from '../id/normalize.js';
 import { areaCodeLength } from '../detect/recognizers/phone.js';
-
-const SEPS = /[\s\-‐‑‒–—.·()（）]/g;
 
 function stars(n: number): string {
   return n > 0 ? '*'.repeat(n) : '';
@@ -59,7 +57,7 @@ export function displayMask(kind: EntityKind, value: string): string {
     default:
       break;
   }
-  const compact = Array.from(toHalfWidth(value).replace(SEPS, ''));
+  const compact = Array.from(toHalfWidth(value).replace(SEPARATORS, ''));
   if (compact.length <= 4) return stars(compact.length);
   return compact[0] + stars(compact.length - 2) + compact[compact.length - 1];
 }
