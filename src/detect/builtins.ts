@@ -5,7 +5,7 @@
  * validators (MOD 11-2, Luhn, mod 97, HK/TW check characters, calendar) decide. Nothing runs a
  * regex over the whole text, and no kind has its own sweep.
  */
-import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiLetter as isAsciiLetter_, isHan as isHan_, markCue as markCue_ } from './chars.js';
+import { CLASS as CLASS_, C_AT as C_AT_, C_COLON as C_COLON_, C_CUE as C_CUE_, C_DIGIT as C_DIGIT_, C_LOWER as C_LOWER_, C_OPEN as C_OPEN_, C_PLUS as C_PLUS_, C_UPPER as C_UPPER_, digitValue as digitValue_, isAsciiAlnum as isAsciiAlnum_, isAsciiDigit as isAsciiDigit_, isAsciiLetter as isAsciiLetter_, isHan as isHan_, markCue as markCue_ } from './chars.js';
 import { SCORE as SCORE_, type Candidate } from './candidates.js';
 import type { EntityKind } from './types.js';
 import { CN_ID_PROBABLE as CN_ID_PROBABLE_, CN_ID_VALID as CN_ID_VALID_, cnIdAt as cnIdAt_ } from './recognizers/cn-id.js';
@@ -36,6 +36,7 @@ const C_PLUS = C_PLUS_;
 const C_UPPER = C_UPPER_;
 const digitValue = digitValue_;
 const isAsciiAlnum = isAsciiAlnum_;
+const isAsciiDigit = isAsciiDigit_;
 const isAsciiLetter = isAsciiLetter_;
 const isHan = isHan_;
 const markCue = markCue_;
@@ -170,11 +171,6 @@ export class BuiltinScanner {
     this.probable = cfg.probableIdAsId;
   }
 
-  private emit(kind: EntityKind, start: number, end: number, score: number): void {
-    if (this.off.size !== 0 && this.off.has(kind)) return;
-    this.out.push({ kind, start, end, score });
-  }
-
   /** Appends candidates for `text` to `out`. `docDate` is `YYYYMMDD`. */
   scan(text: string, out: Candidate[], docDate: string): void {
     this.out = out;
@@ -204,7 +200,7 @@ export class BuiltinScanner {
         case 4: { // C_AT
           const span = emailAt(text, i);
           if (span !== undefined) {
-            this.emit('EMAIL', span[0], span[1], SCORE.structure);
+            this.hit('EMAIL', span[0], span[1], SCORE.structure);
           }
           // Scanning goes on inside the domain: a CJK domain label may run into a cue word.
           i++;
@@ -221,7 +217,7 @@ export class BuiltinScanner {
           if (text.charCodeAt(i + 1) === 58 && !isAsciiAlnum(text.charCodeAt(i - 1)) && text.charCodeAt(i - 1) !== 58) {
             const e = ipv6At(text, i);
             if (e > 0) {
-              this.emit('IP', i, e, SCORE.structure);
+              this.hit('IP', i, e, SCORE.structure);
               i = e;
               break;
             }
@@ -245,7 +241,7 @@ export class BuiltinScanner {
       if (c1 >= 65 && c1 <= 90) {
         const e = plateAt(text, i);
         if (e > 0) {
-          this.emit('PLATE', i, e, SCORE.shaped);
+          this.hit('PLATE', i, e, SCORE.shaped);
           return e;
         }
       }
@@ -256,16 +252,16 @@ export class BuiltinScanner {
       if (second !== c1 || !text.startsWith(cue, i)) continue;
       if (kind === 'TITLE') {
         const span = nameBeforeTitle(text, i);
-        if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+        if (span !== undefined) this.hit('NAME', span[0], span[1], SCORE.name);
         return i + cue.length;
       }
       const v = skipCueSeparators(text, i + cue.length);
       if (kind === 'NAME') {
         const span = nameAt(text, v);
-        if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+        if (span !== undefined) this.hit('NAME', span[0], span[1], SCORE.name);
       } else {
         const e = wechatAt(text, v);
-        if (e > 0) this.emit('WECHAT', v, e, SCORE.cued);
+        if (e > 0) this.hit('WECHAT', v, e, SCORE.cued);
       }
       return v;
     }
@@ -315,7 +311,7 @@ export class BuiltinScanner {
     if (text.charCodeAt(k) !== 32) return;
     while (text.charCodeAt(k) === 32) k++;
     const span = nameAt(text, k);
-    if (span !== undefined && !isHan(text.charCodeAt(k))) this.emit('NAME', span[0], span[1], SCORE.name);
+    if (span !== undefined && !isHan(text.charCodeAt(k))) this.hit('NAME', span[0], span[1], SCORE.name);
   }
 
   /** English cue words: `Name:`, `name is`, `WeChat:`, `wx:`. */
@@ -329,13 +325,13 @@ export class BuiltinScanner {
       else return;
       while (text.charCodeAt(k) === 32) k++;
       const span = nameAt(text, k);
-      if (span !== undefined) this.emit('NAME', span[0], span[1], SCORE.name);
+      if (span !== undefined) this.hit('NAME', span[0], span[1], SCORE.name);
     } else if ((len === 6 && lowerIs(text, i, 'wechat')) || (len === 2 && (lowerIs(text, i, 'wx') || lowerIs(text, i, 'vx')))) {
       let k = j;
       if (text.startsWith(' ID', k) || text.startsWith(' id', k)) k += 3;
       k = skipCueSeparators(text, k);
       const e = wechatAt(text, k);
-      if (e > 0) this.emit('WECHAT', k, e, SCORE.cued);
+      if (e > 0) this.hit('WECHAT', k, e, SCORE.cued);
     }
   }
 
@@ -347,27 +343,27 @@ export class BuiltinScanner {
     if (upper) {
       const e = passportAt(text, i);
       if (e > 0) {
-        this.emit('PASSPORT', i, e, SCORE.shaped);
+        this.hit('PASSPORT', i, e, SCORE.shaped);
         return e;
       }
     }
     const h = hkIdAt(text, i, j);
     if (h > 0) {
-      this.emit('HK_ID', i, h, SCORE.checksum);
+      this.hit('HK_ID', i, h, SCORE.checksum);
       return h;
     }
     if (letters === 1 && upper) {
       const t = twIdAt(text, i);
       if (t > 0) {
-        this.emit('TW_ID', i, t, SCORE.checksum);
+        this.hit('TW_ID', i, t, SCORE.checksum);
         return t;
       }
     }
     // An IBAN: country letters, then two check digits (the first is text[j]).
-    if (letters === 2 && upper && isIbanCountryCode(text.charCodeAt(i), text.charCodeAt(i + 1)) && isDigitCode(text.charCodeAt(i + 3))) {
+    if (letters === 2 && upper && isIbanCountryCode(text.charCodeAt(i), text.charCodeAt(i + 1)) && isAsciiDigit(text.charCodeAt(i + 3))) {
       const k = ibanAt(text, i);
       if (k > 0) {
-        this.emit('IBAN', i, k, SCORE.checksum);
+        this.hit('IBAN', i, k, SCORE.checksum);
         return k;
       }
     }
@@ -386,21 +382,21 @@ export class BuiltinScanner {
       // Pairs joined by colons: an EUI-64 MAC is also valid IPv6 syntax; call it a MAC.
       const e = macAt(text, i);
       if (e > 0) {
-        this.emit('MAC', i, e, SCORE.structure);
+        this.hit('MAC', i, e, SCORE.structure);
         return e;
       }
     }
     if (sep === 58) {
       const e = ipv6At(text, i);
       if (e > 0) {
-        this.emit('IP', i, e, SCORE.structure);
+        this.hit('IP', i, e, SCORE.structure);
         return e;
       }
     }
     if (((sep === 58 || sep === 45 || sep === 32) && k - i === 2) || (sep === 46 && k - i === 4)) {
       const e = macAt(text, i);
       if (e > 0) {
-        this.emit('MAC', i, e, SCORE.structure);
+        this.hit('MAC', i, e, SCORE.structure);
         return e;
       }
     }
@@ -507,7 +503,7 @@ export class BuiltinScanner {
     const last = g - 1;
     if (text.charCodeAt(GE[last]!) === 0x53f7 /* 号 */ && isHouseNumber(text, GS[last]!, GE[last]!)) {
       const span = addressAround(text, GS[last]!, GE[last]!);
-      if (span !== undefined) this.emit('ADDRESS', span[0], span[1], SCORE.cued);
+      if (span !== undefined) this.hit('ADDRESS', span[0], span[1], SCORE.cued);
     }
     return tokenEnd;
   }
@@ -569,6 +565,7 @@ export class BuiltinScanner {
     return false;
   }
 
+  /** Appends a candidate unless its kind is disabled; true when appended (the numeric token path returns it). */
   private hit(kind: EntityKind, s: number, e: number, score: number): boolean {
     if (this.off.size !== 0 && this.off.has(kind)) return false;
     this.out.push({ kind, start: s, end: e, score });
@@ -652,10 +649,6 @@ function isHexWord(text: string, i: number, j: number): boolean {
     if (!((c >= 65 && c <= 70) || (c >= 97 && c <= 102))) return false;
   }
   return true;
-}
-
-function isDigitCode(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /** The ASCII letters at `i` spell `word` (lower-case) in any case. */

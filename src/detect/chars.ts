@@ -39,6 +39,11 @@ export function digitValue(c: number): number {
   return -1;
 }
 
+/** ASCII digit only (full-width digits are not: see `digitValue`). */
+export function isAsciiDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 export function isAsciiAlnum(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }

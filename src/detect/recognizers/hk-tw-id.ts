@@ -2,14 +2,11 @@
  * Hong Kong identity card and Taiwan national ID, with their check characters. Matched and
  * validated with char-code checks straight on the text (no regex, no substring).
  */
+import { isAsciiAlnum as isAsciiAlnum_, isAsciiDigit as isAsciiDigit_ } from '../chars.js';
 
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
-
-function isAlnum(c: number): boolean {
-  return isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-}
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const isDigit = isAsciiDigit_;
+const isAlnum = isAsciiAlnum_;
 
 /** `[0-9Aa]` as a check value (A = 10), or -1. */
 function hkCheckValue(c: number): number {

@@ -10,12 +10,14 @@
  * Matched with char-code checks (it runs on every letter-then-digit word, such as tracking numbers).
  */
 
+import { isAsciiAlnum as isAsciiAlnum_, isAsciiDigit as isAsciiDigit_ } from '../chars.js';
+
+// Module-local copies of imported bindings (a getter call per access under tsx).
+const isDigit = isAsciiDigit_;
+const isAsciiAlnum = isAsciiAlnum_;
+
 /** Cue words before a bare-digit Taiwan compatriot permit number. */
 export const TW_PERMIT_CUES = ['台胞证', '台湾居民来往大陆通行证', 'MTP'] as const;
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
-}
 
 /** `count` ASCII digits from `k`. */
 function digitsAt(text: string, k: number, count: number): boolean {
@@ -26,7 +28,7 @@ function digitsAt(text: string, k: number, count: number): boolean {
 /** No ASCII letter or digit at `k` (the token ends there). */
 function endsAt(text: string, k: number): boolean {
   const c = text.charCodeAt(k);
-  return !(isDigit(c) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+  return !isAsciiAlnum(c);
 }
 
 /** A serial letter: upper-case, never I or O; or a digit. */
