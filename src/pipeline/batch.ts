@@ -64,6 +64,8 @@ export interface BatchDeps {
   publicKeys: BoundedMap<string, Uint8Array>;
   /** keyId -> secret key of a new subject whose public key is not derived yet. */
   newSecrets: Map<string, Uint8Array>;
+  /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
+  blindDigests: BoundedMap<string, BlindDigest>;
   inflight: Inflight;
 }
 
@@ -79,7 +81,7 @@ interface Slot {
   gated?: GatedRecord;
   /** For a record that withdraws consent: its identifiers, to find and mark the subject. */
   withdrawIds?: NormalisedIds;
-  digests: { kind: IdentifierKind; digest: Buffer }[];
+  digests: BlindDigest[];
   subject?: SubjectRow;
   blind: BlindIndexRow[];
   /** True for the record that created its subject. */
@@ -106,11 +108,34 @@ function rejected(slot: Slot, code: RejectCode, path: string, reason: string): R
   return { status: 'rejected', index: slot.index, ...(slot.recordId === undefined ? {} : { recordId: slot.recordId }), code, path, reason };
 }
 
-function digestsOf(keys: IngestKeys, ids: NormalisedIds): { kind: IdentifierKind; digest: Buffer }[] {
-  const out: { kind: IdentifierKind; digest: Buffer }[] = [];
-  if (ids.cnId !== undefined) out.push({ kind: 'cn_id', digest: blindIndex(keys.indexKey, 'cn_id', ids.cnId) });
-  if (ids.phone !== undefined) out.push({ kind: 'phone', digest: blindIndex(keys.indexKey, 'phone', ids.phone) });
-  if (ids.email !== undefined) out.push({ kind: 'email', digest: blindIndex(keys.indexKey, 'email', ids.email) });
+/** A blind-index digest, with its map key (`digestKey`) computed once. */
+export interface BlindDigest {
+  kind: IdentifierKind;
+  digest: Buffer;
+  key: string;
+}
+
+/**
+ * The digest of one normalised identifier. A subject's records repeat their identifiers, so the
+ * digests are remembered for the run (bounded): an HMAC costs ~3-4 µs and a record has up to
+ * three, a tenth of a returning subject's whole CPU budget per record.
+ */
+function blindDigest(deps: BatchDeps, kind: IdentifierKind, normalised: string): BlindDigest {
+  const cacheKey = `${kind}\0${normalised}`;
+  let d = deps.blindDigests.get(cacheKey);
+  if (d === undefined) {
+    const digest = blindIndex(deps.keys.indexKey, kind, normalised);
+    d = { kind, digest, key: digestKey(kind, digest) };
+    deps.blindDigests.set(cacheKey, d);
+  }
+  return d;
+}
+
+function digestsOf(deps: BatchDeps, ids: NormalisedIds): BlindDigest[] {
+  const out: BlindDigest[] = [];
+  if (ids.cnId !== undefined) out.push(blindDigest(deps, 'cn_id', ids.cnId));
+  if (ids.phone !== undefined) out.push(blindDigest(deps, 'phone', ids.phone));
+  if (ids.email !== undefined) out.push(blindDigest(deps, 'email', ids.email));
   return out;
 }
 
@@ -163,8 +188,8 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
 
   // 3. Blind indexes, looked up in one query for the batch.
   for (const slot of slots) {
-    if (slot.gated !== undefined) slot.digests = digestsOf(keys, slot.gated.ids);
-    else if (slot.withdrawIds !== undefined) slot.digests = digestsOf(keys, slot.withdrawIds);
+    if (slot.gated !== undefined) slot.digests = digestsOf(deps, slot.gated.ids);
+    else if (slot.withdrawIds !== undefined) slot.digests = digestsOf(deps, slot.withdrawIds);
   }
   const allDigests = slots.flatMap((s) => s.digests);
   const known = allDigests.length > 0 ? await vault.findSubjects(allDigests) : new Map<string, SubjectRow>();
@@ -176,7 +201,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
   for (const slot of slots) {
     if (slot.withdrawIds !== undefined) {
       for (const d of slot.digests) {
-        const row = lookup(digestKey(d.kind, d.digest));
+        const row = lookup(d.key);
         if (row !== undefined && !withdrawn.includes(row.subjectId)) {
           withdrawn.push(row.subjectId);
           inflight.status.set(row.subjectId, 'withdrawn');
@@ -188,7 +213,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     if (slot.gated === undefined) continue;
     const matches = new Map<string, SubjectRow>();
     for (const d of slot.digests) {
-      const row = lookup(digestKey(d.kind, d.digest));
+      const row = lookup(d.key);
       if (row !== undefined) matches.set(row.subjectId, row);
     }
     if (matches.size > 1) {
@@ -230,9 +255,8 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     slot.subject = row;
     inflight.addRecord(seq, g.record.recordId);
     for (const d of slot.digests) {
-      const k = digestKey(d.kind, d.digest);
-      if (lookup(k) === undefined) {
-        inflight.addSubjectDigest(seq, k, row);
+      if (lookup(d.key) === undefined) {
+        inflight.addSubjectDigest(seq, d.key, row);
         slot.blind.push({ kind: d.kind, digest: d.digest, subjectId: row.subjectId });
       }
     }

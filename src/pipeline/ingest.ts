@@ -196,7 +196,7 @@ export class Ingestor {
       });
       const deps: BatchDeps = {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
-        sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), inflight: new Inflight(),
+        sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), blindDigests: new BoundedMap(30_000), inflight: new Inflight(),
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
       };
       const record = async (result: BatchResult): Promise<void> => {
