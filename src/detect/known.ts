@@ -130,7 +130,6 @@ class Compiled implements KnownMatcher {
   readonly size: number;
   /** Folded forms, grouped by first code (longest first within a group). */
   private readonly forms: Form[];
-  private readonly codes: Uint16Array[];
   /** Each form's second code (checked before a form is tried). */
   private readonly seconds: Uint16Array;
   /** Distinct first codes, and each one's [from, to) range in `forms`. */
@@ -149,8 +148,10 @@ class Compiled implements KnownMatcher {
     forms.sort((a, b) => a.text.charCodeAt(0) - b.text.charCodeAt(0) || b.text.length - a.text.length);
     this.forms = forms;
     this.size = forms.length;
-    this.codes = forms.map((f) => Uint16Array.from(f.text, (ch) => ch.charCodeAt(0)));
-    this.seconds = Uint16Array.from(forms, (f) => f.text.charCodeAt(1)); // every form has >= 2 codes
+    // Plain loops and `new TypedArray(array)`: `TypedArray.from` with a map function goes through
+    // the iterator protocol per element, and a new subject's matcher is built on the ingest path.
+    this.seconds = new Uint16Array(forms.length);
+    for (let i = 0; i < forms.length; i++) this.seconds[i] = forms[i]!.text.charCodeAt(1); // every form has >= 2 codes
     const firsts: number[] = [];
     const from: number[] = [];
     const to: number[] = [];
@@ -163,9 +164,9 @@ class Compiled implements KnownMatcher {
       }
       to[to.length - 1] = i + 1;
     }
-    this.firsts = Uint16Array.from(firsts);
-    this.groupFrom = Int32Array.from(from);
-    this.groupTo = Int32Array.from(to);
+    this.firsts = new Uint16Array(firsts);
+    this.groupFrom = new Int32Array(from);
+    this.groupTo = new Int32Array(to);
     // Every raw character folding to a first code: folding only lower-cases A-Z and narrows
     // full-width ASCII (asserted at load), so those are f, its upper case and their full widths.
     for (const f of firsts) {
@@ -208,13 +209,13 @@ class Compiled implements KnownMatcher {
 
   /** Matches form `k` at `i`, whose first two codes matched (the second ending before `j`), skipping separators. */
   private tryAt(text: string, i: number, j: number, k: number, out: Candidate[]): void {
-    const codes = this.codes[k]!;
+    const codes = this.forms[k]!.text;
     const len = codes.length;
     const n = text.length;
     for (let q = 2; q < len; q++) {
       let f = SEP;
       while (j < n && (f = FOLD[text.charCodeAt(j)]!) === SEP) j++;
-      if (j >= n || f !== codes[q]) return;
+      if (j >= n || f !== codes.charCodeAt(q)) return;
       j++;
     }
     const form = this.forms[k]!;
