@@ -126,11 +126,13 @@ export class RecordSealer {
       if (hit !== undefined && hit.values.has(k)) continue;
       (fresh ??= []).push(v);
     }
-    if (hit !== undefined && fresh === undefined) return hit.matcher;
-    const set = hit === undefined ? new Set<string>() : new Set(hit.values);
-    for (const v of fresh ?? []) set.add(`${v.kind}\0${v.value}`);
-    const matcher = hit === undefined ? this.scrubber.scanner.compileKnown(fresh ?? []) : hit.matcher.extend(fresh!);
-    this.known.set(subjectId, { values: set, matcher });
+    if (fresh === undefined) return hit?.matcher ?? this.scrubber.scanner.compileKnown([]);
+    const matcher = hit === undefined ? this.scrubber.scanner.compileKnown(fresh) : hit.matcher.extend(fresh);
+    // Values are recorded only once a matcher holds them: a value counted but not compiled
+    // would never be masked in the subject's later records.
+    const seen = hit?.values ?? new Set<string>();
+    for (const v of fresh) seen.add(`${v.kind}\0${v.value}`);
+    this.known.set(subjectId, { values: seen, matcher });
     return matcher;
   }
 
