@@ -32,9 +32,13 @@ function reasonOf(issue: Issue): string {
 
 export type Validated = { ok: true; record: CollectedRecord } | { ok: false; rejection: Omit<RejectedOutcome, 'index'> };
 
-/** Validates one parsed value against the record schema (or a policy's extension of it). */
-export function validateRecord(value: unknown, schema: z.ZodType<CollectedRecord> = collectedRecordSchema): Validated {
-  const parsed = schema.safeParse(value);
+/**
+ * Validates one parsed value against the record schema. Collectors extend a record through
+ * `business.attributes` (any names, routed by the policy's `attributes`), not by changing its
+ * shape: the gate, the split and the vault all rely on this shape.
+ */
+export function validateRecord(value: unknown): Validated {
+  const parsed = collectedRecordSchema.safeParse(value);
   if (parsed.success) return { ok: true, record: parsed.data };
   const issue = parsed.error.issues[0]!;
   const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
