@@ -15,7 +15,7 @@ export { REJECT_CODES, type RejectCode, type Outcome, type StoredOutcome, type D
 export { validateRecord } from './record/validate.js';
 
 // Ingest and export
-export { Ingestor, IngestRun, type IngestorOptions, type IngestRunOptions, type RunSummary } from './pipeline/ingest.js';
+export { Ingestor, IngestRun, type IngestorOptions, type IngestRunOptions, type RunProgress, type RunSummary } from './pipeline/ingest.js';
 export { ndjsonItems, csvItems, objectItems, fileItems, streamItems, formatOfName, type SourceItem, type RecordSource, type InputFormat } from './pipeline/sources.js';
 export { gateRecord, type GatedRecord } from './pipeline/gate.js';
 export { createMediaStep } from './pipeline/media-step.js';

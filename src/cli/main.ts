@@ -77,19 +77,12 @@ program
       for (const file of files) {
         const progress = new Progress(`ingest ${file}`);
         const started = Date.now();
-        const counts = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
         const where = {
           ...(opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot }),
           ...(opts.format === undefined ? {} : { format: opts.format }),
         };
         const run = file === '-' ? ingestor.ingestStream(process.stdin, { format: 'ndjson', ...where }) : ingestor.ingestFile(file, where);
-        const s = await run.done((o) => {
-          counts.records++;
-          if (o.status === 'stored') counts.stored++;
-          else if (o.status === 'duplicate') counts.duplicates++;
-          else counts.rejected++;
-          progress.update(counts, started);
-        });
+        const s = await run.done(() => progress.update(run.progress, started));
         progress.done();
         for (const k of ['records', 'stored', 'rejected', 'duplicates', 'subjects', 'elapsedMs'] as const) total[k] += s[k];
         for (const [k, n] of Object.entries(s.detections)) total.detections[k] = (total.detections[k] ?? 0) + n;

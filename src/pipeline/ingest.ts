@@ -80,9 +80,22 @@ export interface IngestRunOptions {
   mediaRoot?: string;
 }
 
+/** Counts of a run in progress. */
+export interface RunProgress {
+  records: number;
+  stored: number;
+  rejected: number;
+  duplicates: number;
+}
+
 /** One run's outcomes, as an async iterable; `summary` is filled when iteration ends. */
 export class IngestRun implements AsyncIterable<Outcome> {
   summary: RunSummary | undefined;
+  /**
+   * Counts so far, for a progress display: updated as each batch is accounted, so up to a
+   * batch ahead of the outcomes consumed. All zero before iteration starts.
+   */
+  progress: Readonly<RunProgress> = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
   constructor(private readonly gen: (run: IngestRun) => AsyncGenerator<Outcome>) {}
   [Symbol.asyncIterator](): AsyncIterator<Outcome> {
     return this.gen(this);
@@ -187,6 +200,7 @@ export class Ingestor {
       const outcomesFile = join(runDir, 'outcomes.ndjson');
       const log: WriteStream = createWriteStream(outcomesFile, { mode: 0o600 });
       const summary: RunSummary = { runId, records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, outcomesFile };
+      run.progress = summary;
       await this.vault.startRun(runId);
       const sealer = new SealerPool({
         indexKey: this.keys.indexKey,

@@ -33,6 +33,25 @@ describe('streaming ingest API', () => {
     await ingestor.close();
   });
 
+  it('reports progress as batches are accounted, never behind the outcomes consumed, and equal to the summary at the end', async () => {
+    const ingestor = await Ingestor.open({ dataDir: tempDir(), policy: { batchSize: 100 }, workers: 0 });
+    const records = [...generateRecords({ seed: 6, count: 450, textBytes: 100 })];
+    records.splice(10, 0, { recordId: 'broken' } as never);
+    const run = ingestor.ingest([...records, records[0]]);
+    expect(run.progress).toEqual({ records: 0, stored: 0, rejected: 0, duplicates: 0 });
+    let consumed = 0;
+    const seen: number[] = [];
+    const summary = await run.done(() => {
+      consumed++;
+      expect(run.progress.records).toBeGreaterThanOrEqual(consumed);
+      seen.push(run.progress.records);
+    });
+    expect(new Set(seen).size).toBeGreaterThan(1);
+    expect(run.progress).toMatchObject({ records: 452, stored: 450, rejected: 1, duplicates: 1 });
+    expect(summary).toMatchObject(run.progress);
+    await ingestor.close();
+  });
+
   it('takes an object-mode Readable and answers a slow source within the batch delay', async () => {
     const ingestor = await Ingestor.open({ dataDir: tempDir(), maxBatchDelayMs: 50 });
     const records = [...generateRecords({ seed: 4, count: 3, textBytes: 100 })];
