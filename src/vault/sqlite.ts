@@ -130,13 +130,6 @@ export class SqliteVault implements Vault {
     })();
   }
 
-  async markWithdrawn(subjectIds: string[]): Promise<void> {
-    const now = new Date().toISOString();
-    this.db.transaction(() => {
-      for (const id of subjectIds) this.stmts.withdraw.run(now, id);
-    })();
-  }
-
   async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
     const rows = selectIn<{ key_id: string }>(this.db, this.prepared, 'SELECT key_id FROM subjects WHERE key_id IN', keyIds);
     return new Set(rows.map((r) => r.key_id));
@@ -169,11 +162,12 @@ export class SqliteVault implements Vault {
     }
   }
 
+  /** The media rows of a record, in the order they were stored (inspection, beyond the Vault interface). */
   async mediaOf(recordId: string): Promise<MediaRow[]> {
     return this.stmts.mediaOf.all(recordId).map((m) => ({ objectId: m.object_id, recordId: m.record_id, kind: m.kind, format: m.format, bytes: m.bytes }));
   }
 
-  async counts() {
+  async counts(): Promise<{ subjects: number; records: number; segments: number; identities: number }> {
     const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
     return {
       subjects: one('SELECT count(*) n FROM subjects'),

@@ -116,12 +116,11 @@ export interface Vault {
   clearPending(refs: string[]): Promise<void>;
   /** The commit point: every row of the batch, atomically. */
   commit(batch: VaultBatch): Promise<void>;
-  markWithdrawn(subjectIds: string[]): Promise<void>;
   /** Key ids of all subjects the vault knows (for key-store recovery). */
   hasKeyIds(keyIds: string[]): Promise<Set<string>>;
   /** Committed records of active subjects, for export; optionally one project. */
   listForExport(filter: { project?: string }): AsyncIterable<ExportRow>;
-  mediaOf(recordId: string): Promise<MediaRow[]>;
+  /** Row counts of the main tables: a store's size at a glance. */
   counts(): Promise<{ subjects: number; records: number; segments: number; identities: number }>;
   startRun(runId: string): Promise<void>;
   finishRun(runId: string, summary: string): Promise<void>;

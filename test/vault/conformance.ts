@@ -71,7 +71,8 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
         segments: [{ segmentId: 'seg1', objectKey: 'segments/seg1xxxxxxxx', records: 2, bytes: 1 }],
         records: [record(20, a.subjectId, 'p1'), record(21, b.subjectId, 'p2')],
       }));
-      await vault.markWithdrawn([a.subjectId]);
+      // A later batch carries the withdrawal (a record whose consent was withdrawn).
+      await vault.commit(batch({ withdrawn: [a.subjectId] }));
       const rows = [];
       for await (const r of vault.listForExport({})) rows.push(r.recordId);
       expect(rows).toEqual(['rec-21']);
