@@ -340,6 +340,8 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
     failpoint('after-media');
   }
   const toSeal = prepared.accepted.filter((s) => s.outcome === undefined);
+  // A batch with media is finished before the next one is prepared (see ingest.ts): the
+  // calling thread only waits for it, so it helps seal at once.
   const results = await deps.sealer.sealAll(toSeal.map((slot) => ({
     gated: slot.gated!,
     subjectId: slot.subject!.subjectId,
@@ -347,7 +349,7 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
     pseudonym: slot.subject!.pseudonym,
     ...keyFor(deps, slot.subject!.keyId),
     media: slot.media ?? [],
-  })));
+  })), { urgent: prepared.mediaPlan.size > 0 });
   toSeal.forEach((slot, i) => {
     const r = results[i]!;
     slot.sealed = r;

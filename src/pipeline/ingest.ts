@@ -263,7 +263,11 @@ export class Ingestor {
             }
             step = first.batch;
           }
-          if (step.done) break;
+          if (step.done) {
+            // Nothing left to prepare: this thread helps seal what is in flight.
+            sealer.hurry();
+            break;
+          }
           const prepared = await prepareBatch(deps, step.value);
           next = pull();
           const previous = inflight;

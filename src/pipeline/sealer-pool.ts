@@ -54,6 +54,8 @@ interface Job {
   results: SealResult[];
   /** The workers' parts. */
   remote: Promise<{ chunk: number; results: SealResult[] }[][]>;
+  /** The caller has nothing else to do until this batch is sealed: help at once. */
+  urgent: boolean;
   resolve: (r: SealResult[]) => void;
   reject: (e: Error) => void;
 }
@@ -138,7 +140,7 @@ export class SealerPool {
    * chunks c with c % workers = w and claims them in rising order; the main thread claims from
    * the highest chunk down, so a subject stays with one thread unless the meeting point moves.
    */
-  sealAll(tasks: SealTask[]): Promise<SealResult[]> {
+  sealAll(tasks: SealTask[], options: { urgent?: boolean } = {}): Promise<SealResult[]> {
     if (this.count === 0 || tasks.length < (this.options.minTasksForWorkers ?? 64)) {
       this.stats.local += tasks.length;
       return Promise.resolve(tasks.map((t) => this.local.seal(t)));
@@ -155,10 +157,19 @@ export class SealerPool {
     }));
     remote.catch(() => undefined); // surfaced through the job's promise
     return new Promise<SealResult[]>((resolve, reject) => {
-      this.jobs.push({ tasks, chunks, claims, next: n - 1, results: new Array(tasks.length), remote, resolve, reject });
+      this.jobs.push({ tasks, chunks, claims, next: n - 1, results: new Array(tasks.length), remote, urgent: options.urgent === true, resolve, reject });
       this.wake?.('job');
       void this.help();
     });
+  }
+
+  /**
+   * Tells the pool the caller will only wait from now on (the input has ended): the main
+   * thread helps with every batch in flight, the last one included.
+   */
+  hurry(): void {
+    for (const job of this.jobs) job.urgent = true;
+    this.wake?.('job');
   }
 
   private nextJob(): Promise<'job'> {
@@ -168,9 +179,9 @@ export class SealerPool {
   /**
    * The main thread's share: one chunk per turn of the event loop, so reading, resolving and
    * committing (the main thread's own work) wait at most one chunk. Only the oldest batch is
-   * helped, and only while a younger one is queued behind it: then the caller has prepared all
+   * helped, and only while a younger one is queued behind it (then the caller has prepared all
    * it can and is waiting, and the workers still have a batch to go on with when this one's
-   * chunks are all claimed.
+   * chunks are all claimed) or when the caller said it will only wait (`urgent`, `hurry`).
    */
   private async help(): Promise<void> {
     if (this.helping) return;
@@ -179,7 +190,7 @@ export class SealerPool {
       for (let job = this.jobs[0]; job !== undefined; job = this.jobs[0]) {
         try {
           for (;;) {
-            if (this.jobs.length < 2) {
+            if (this.jobs.length < 2 && !job.urgent) {
               // Nothing queued behind this batch: the main thread's time is better spent
               // preparing the next one, so the workers never run dry. Help again once it comes.
               if ((await Promise.race([job.remote.then(() => 'done'), this.nextJob()])) === 'done') break;

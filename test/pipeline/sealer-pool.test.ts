@@ -66,6 +66,24 @@ describe('SealerPool', () => {
     }
   });
 
+  it('leaves a lone batch to the worker, unless the caller says it will only wait', async () => {
+    pool = new SealerPool({ indexKey: new Uint8Array(32).fill(7), policy: DEFAULT_POLICY, workers: 1, chunks: 16 });
+    // Alone and not urgent: the calling thread is free to prepare the next batch meanwhile.
+    await pool.sealAll(tasksFor(5, 300).tasks);
+    expect(pool.stats).toEqual({ local: 0, remote: 300 });
+    // Urgent (a batch with media, which the caller finishes before reading on): it helps at once.
+    await pool.sealAll(tasksFor(6, 300).tasks, { urgent: true });
+    expect(pool.stats.local).toBeGreaterThan(0);
+    expect(pool.stats.local + pool.stats.remote).toBe(600);
+    // hurry() (the input has ended) turns the batches in flight urgent.
+    const local = pool.stats.local;
+    const last = pool.sealAll(tasksFor(7, 300).tasks);
+    pool.hurry();
+    expect(await last).toHaveLength(300);
+    expect(pool.stats.local).toBeGreaterThan(local);
+    expect(pool.stats.local + pool.stats.remote).toBe(900);
+  });
+
   it('rejects the batch when a task cannot be sealed, in either thread', async () => {
     pool = new SealerPool({ indexKey: new Uint8Array(32).fill(7), policy: DEFAULT_POLICY, workers: 1, chunks: 4 });
     const good = tasksFor(3, 200);
