@@ -1,7 +1,8 @@
 /**
  * Races the crypto choices behind the object format, in one run, on this machine:
  *
- *   1. key pair + shared key: tweetnacl (pure JS) vs node:crypto's native X25519 (+ HSalsa20)
+ *   1. key pair + shared key: tweetnacl (pure JS) vs node:crypto's native X25519 (+ HSalsa20);
+ *      a new subject's first-run recipient: X25519 stanza key vs subject-secret stanza key
  *   2. bulk payload: nacl.secretbox vs AES-256-GCM, 64 KiB chunks, MB/s
  *   3. per-object encrypt of 1 KiB business objects: our format with a cached shared key, vs
  *      one native X25519 per object, vs one tweetnacl box per object, beside a floor (a bare
@@ -18,9 +19,9 @@ import { pipeline } from 'node:stream/promises';
 import assert from 'node:assert/strict';
 import nacl from 'tweetnacl';
 import { decryptObject, encryptObject } from '../src/crypto/format.js';
-import { X25519Identity, X25519Sender, openSealed, sealTo } from '../src/crypto/recipient.js';
+import { SubjectSecretRecipient, X25519Identity, X25519Recipient, X25519Sender, openSealed, sealTo, systemRandom } from '../src/crypto/recipient.js';
 import { createDecryptStream, createEncryptStream } from '../src/crypto/stream.js';
-import { boxBefore, generateX25519KeyPair, publicFromSecret, publicFromSecretByBasePoint, secretKeyObject } from '../src/crypto/x25519.js';
+import { boxBefore, generateX25519KeyPair, publicFromSecret, publicFromSecretByBasePoint, publicKeyObject, secretKeyObject } from '../src/crypto/x25519.js';
 
 const quick = process.argv.includes('--quick');
 const BUDGET_MS = quick ? 300 : 1500;
@@ -89,6 +90,28 @@ function report(group: string, name: string, value: string, note = ''): void {
   const pubBasePoint = opsPerSecond(() => void publicFromSecretByBasePoint(subjectSecret), 10);
   report('x25519', 'public key read back from import (JWK)', `${fmt(pubReadBack)} ops/s`, `${ratio(pubReadBack, pubBasePoint)} base-point X25519`);
   report('x25519', 'public key by base-point X25519', `${fmt(pubBasePoint)} ops/s`);
+  // A new subject in the run that creates it: the recipient its first objects are wrapped to.
+  // Both import the secret once (which yields its public key, for the key store); then either
+  // an X25519 with the run's ephemeral key, or one HMAC for a subject-secret stanza key.
+  const runSender = new X25519Sender();
+  const runSenderPublic = publicKeyObject(runSender.publicKey);
+  const fresh = generateX25519KeyPair().secretKey;
+  const viaX25519 = () => {
+    const k = secretKeyObject(fresh);
+    publicFromSecret(k);
+    return new X25519Recipient(runSender.publicKey, boxBefore(runSenderPublic, k), systemRandom);
+  };
+  const viaSecret = () => {
+    publicFromSecret(secretKeyObject(fresh));
+    return new SubjectSecretRecipient(fresh);
+  };
+  const probe = randomBytes(32);
+  assert.deepEqual(Buffer.from(new X25519Identity(fresh).unwrap(viaX25519().wrap(probe))!), probe);
+  assert.deepEqual(Buffer.from(new X25519Identity(fresh).unwrap(viaSecret().wrap(probe))!), probe);
+  const firstRunX25519 = opsPerSecond(() => void viaX25519(), 10);
+  const firstRunSecret = opsPerSecond(() => void viaSecret(), 10);
+  report('x25519 (new subject)', 'first-run recipient: import + X25519 stanza key', `${fmt(firstRunX25519)} ops/s`, `${(1000 / firstRunX25519).toFixed(3)} ms each`);
+  report('x25519 (new subject)', 'first-run recipient: import + secret stanza key', `${fmt(firstRunSecret)} ops/s`, `${(1000 / firstRunSecret).toFixed(3)} ms each, ${ratio(firstRunSecret, firstRunX25519)} X25519 stanza`);
   // Wrapping a new subject's secret key to a role: an anonymous sealed box each.
   const role = generateX25519KeyPair();
   const secret = randomBytes(32);

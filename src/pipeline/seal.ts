@@ -5,10 +5,9 @@
  */
 import { encryptObject } from '../crypto/format.js';
 import { identityDigest } from '../crypto/hmac.js';
-import type { KeyObject } from 'node:crypto';
-import { systemRandom, X25519Recipient, X25519Sender } from '../crypto/recipient.js';
+import { SubjectSecretRecipient, X25519Sender, type Recipient } from '../crypto/recipient.js';
 import { randomId } from '../crypto/subject-keys.js';
-import { boxBefore, publicFromSecret, publicKeyObject, secretKeyObject } from '../crypto/x25519.js';
+import { publicFromSecret, secretKeyObject } from '../crypto/x25519.js';
 import type { KnownMatcher } from '../detect/index.js';
 import type { KnownValue } from '../detect/types.js';
 import { displayMask } from '../mask/index.js';
@@ -101,8 +100,7 @@ export class RecordSealer {
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
   private readonly sender = new X25519Sender();
   /** keyId -> the subject's public key and the recipient that wraps data keys to it. */
-  private readonly recipients = new BoundedMap<string, { publicKey: Uint8Array; recipient: X25519Recipient }>(20_000);
-  private senderPublic: KeyObject | undefined;
+  private readonly recipients = new BoundedMap<string, { publicKey: Uint8Array; recipient: Recipient }>(20_000);
   /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
   private readonly facts = new BoundedMap<string, Set<string>>(50_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
@@ -137,23 +135,22 @@ export class RecordSealer {
   }
 
   /**
-   * The recipient for the task's subject. For a new subject, whose secret key the task carries,
-   * one import of that secret serves twice: X25519(secret, 9) is its public key, and
-   * X25519(secret, run's ephemeral public key) is the same shared key the sender would compute
-   * from the other side, so no second key import and exchange is needed.
+   * The recipient for the task's subject. A new subject's task carries its secret key: one
+   * import of it yields the public key (for the key store), and its data keys are wrapped with
+   * subject-secret stanzas, so no X25519 with the run's ephemeral key is needed. The recipient
+   * keeps only the key derived for those stanzas, which opens nothing but this subject's objects
+   * of this run, which this process has just had in the clear anyway.
    */
-  private recipientFor(task: SealTask): { publicKey: Uint8Array; recipient: X25519Recipient } {
+  private recipientFor(task: SealTask): { publicKey: Uint8Array; recipient: Recipient } {
     const hit = this.recipients.get(task.keyId);
     if (hit !== undefined) return hit;
-    let made: { publicKey: Uint8Array; recipient: X25519Recipient };
-    if (task.publicKey !== undefined) {
+    let made: { publicKey: Uint8Array; recipient: Recipient };
+    if (task.secretKey !== undefined) {
+      made = { publicKey: publicFromSecret(secretKeyObject(task.secretKey)), recipient: new SubjectSecretRecipient(task.secretKey) };
+    } else if (task.publicKey !== undefined) {
       made = { publicKey: task.publicKey, recipient: this.sender.recipient(task.publicKey) };
     } else {
-      if (task.secretKey === undefined) throw new Error('[sunder] a seal task carries neither a public nor a secret key');
-      const secret = secretKeyObject(task.secretKey);
-      this.senderPublic ??= publicKeyObject(this.sender.publicKey);
-      const shared = boxBefore(this.senderPublic, secret);
-      made = { publicKey: publicFromSecret(secret), recipient: new X25519Recipient(this.sender.publicKey, shared, systemRandom) };
+      throw new Error('[sunder] a seal task carries neither a public nor a secret key');
     }
     this.recipients.set(task.keyId, made);
     return made;

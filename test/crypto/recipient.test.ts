@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import nacl from 'tweetnacl';
-import { STANZA_X25519, X25519Identity, X25519Sender, X25519_STANZA_BODY_BYTES, openSealed, sealTo, systemRandom } from '../../src/crypto/recipient.js';
+import {
+  STANZA_SUBJECT_SECRET, STANZA_X25519, SUBJECT_SECRET_STANZA_BODY_BYTES, SubjectSecretRecipient, X25519Identity, X25519Sender, X25519_STANZA_BODY_BYTES,
+  openSealed, sealTo, subjectStanzaKey, systemRandom,
+} from '../../src/crypto/recipient.js';
 import { generateX25519KeyPair } from '../../src/crypto/x25519.js';
 import { seededRandom } from '../../fixtures/vectors/generate.js';
 
@@ -72,6 +75,49 @@ describe('X25519 recipient stanzas', () => {
   it('refuses an X25519 stanza of the wrong length as a malformed header', () => {
     const subject = generateX25519KeyPair();
     expect(() => new X25519Identity(subject.secretKey).unwrap([{ type: STANZA_X25519, body: new Uint8Array(103) }])).toThrow(expect.objectContaining({ code: 'FORMAT_HEADER' }));
+  });
+});
+
+describe('subject-secret stanzas (the run that creates a subject)', () => {
+  it('wraps a data key that the subject identity unwraps, and nacl.secretbox.open opens under the derived key', () => {
+    const subject = generateX25519KeyPair();
+    const dataKey = rand(32);
+    const [stanza, ...rest] = new SubjectSecretRecipient(subject.secretKey).wrap(dataKey);
+    expect(rest).toHaveLength(0);
+    expect(stanza!.type).toBe(STANZA_SUBJECT_SECRET);
+    expect(stanza!.body).toHaveLength(SUBJECT_SECRET_STANZA_BODY_BYTES);
+    expect(Buffer.from(new X25519Identity(subject.secretKey).unwrap([stanza!])!)).toEqual(Buffer.from(dataKey));
+    const b = stanza!.body;
+    expect(Buffer.from(nacl.secretbox.open(b.subarray(24), b.subarray(0, 24), subjectStanzaKey(subject.secretKey))!)).toEqual(Buffer.from(dataKey));
+  });
+
+  it('derives a stanza key that is neither the secret nor the X25519 shared key, and opens for no other subject', () => {
+    const subject = generateX25519KeyPair();
+    const key = subjectStanzaKey(subject.secretKey);
+    expect(Buffer.from(key)).not.toEqual(Buffer.from(subject.secretKey));
+    expect(Buffer.from(key)).toEqual(Buffer.from(subjectStanzaKey(new Uint8Array(subject.secretKey))));
+    const stanza = new SubjectSecretRecipient(subject.secretKey).wrap(rand(32))[0]!;
+    expect(new X25519Identity(generateX25519KeyPair().secretKey).unwrap([stanza])).toBeNull();
+  });
+
+  it('uses a fresh nonce per wrap', () => {
+    const r = new SubjectSecretRecipient(generateX25519KeyPair().secretKey);
+    const key = rand(32);
+    expect(Buffer.from(r.wrap(key)[0]!.body.subarray(0, 24))).not.toEqual(Buffer.from(r.wrap(key)[0]!.body.subarray(0, 24)));
+  });
+
+  it('sits beside X25519 stanzas: an identity finds its own stanza of either type', () => {
+    const a = generateX25519KeyPair();
+    const b = generateX25519KeyPair();
+    const key = rand(32);
+    const stanzas = [...new X25519Sender().recipient(a.publicKey).wrap(key), ...new SubjectSecretRecipient(b.secretKey).wrap(key)];
+    expect(Buffer.from(new X25519Identity(a.secretKey).unwrap(stanzas)!)).toEqual(Buffer.from(key));
+    expect(Buffer.from(new X25519Identity(b.secretKey).unwrap(stanzas)!)).toEqual(Buffer.from(key));
+  });
+
+  it('refuses a subject-secret stanza of the wrong length as a malformed header', () => {
+    const subject = generateX25519KeyPair();
+    expect(() => new X25519Identity(subject.secretKey).unwrap([{ type: STANZA_SUBJECT_SECRET, body: new Uint8Array(71) }])).toThrow(expect.objectContaining({ code: 'FORMAT_HEADER' }));
   });
 });
 
