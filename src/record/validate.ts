@@ -2,7 +2,7 @@
  * Turns zod's verdict into an outcome. zod issues carry their own messages, some of which can
  * quote input; Sunder builds the reason from the issue's code and expectation only.
  */
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { RejectedOutcome } from './outcome.js';
 import { formatPath } from './paths.js';
 import { collectedRecordSchema, SAFE_ID, type CollectedRecord } from './schema.js';
@@ -30,6 +30,14 @@ function reasonOf(issue: Issue): string {
   }
 }
 
+/**
+ * The record schema compiled ahead of time (`z.compile`, zod >= 4.6): a generated parser for
+ * the valid case, 2.1-2.9x faster than the runtime parser and with far less garbage
+ * (bench/validate.ts), falling back to the runtime parser, and its issues, for invalid input.
+ * Same output either way (test/record/validate.test.ts).
+ */
+const recordParser = z.compile(collectedRecordSchema);
+
 export type Validated = { ok: true; record: CollectedRecord } | { ok: false; rejection: Omit<RejectedOutcome, 'index'> };
 
 /**
@@ -38,7 +46,7 @@ export type Validated = { ok: true; record: CollectedRecord } | { ok: false; rej
  * shape: the gate, the split and the vault all rely on this shape.
  */
 export function validateRecord(value: unknown): Validated {
-  const parsed = collectedRecordSchema.safeParse(value);
+  const parsed = recordParser.safeParse(value);
   if (parsed.success) return { ok: true, record: parsed.data };
   const issue = parsed.error.issues[0]!;
   const path = issue.code === 'unrecognized_keys' && issue.keys.length === 1 ? [...issue.path, issue.keys[0]!] : issue.path;
