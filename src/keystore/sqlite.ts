@@ -5,9 +5,14 @@ import type { KeyStore, SubjectKeyRow } from './keystore.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+-- A rowid table with a unique index on key_id, not a WITHOUT ROWID table keyed by it: key ids
+-- are random, and ~300-byte rows inserted at random places split and dirty a table page per new
+-- subject; appended rows fill pages densely, and only the small index entries land at random
+-- (measured: 40 -> 22 µs per key row, 290 rows per transaction). Stores made before keep the
+-- old table; the queries are the same for both.
 CREATE TABLE IF NOT EXISTS subject_keys (
-  key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, wrapped_officer BLOB NOT NULL,
-  wrapped_exporter BLOB NOT NULL, created_at TEXT NOT NULL) WITHOUT ROWID;
+  key_id TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL, wrapped_officer BLOB NOT NULL,
+  wrapped_exporter BLOB NOT NULL, created_at TEXT NOT NULL);
 `;
 
 export class SqliteKeyStore implements KeyStore {
