@@ -40,7 +40,7 @@ function spread(id: string): number {
 }
 
 interface Pending {
-  resolve: (r: WorkerReply['sealed'] & {}) => void;
+  resolve: (r: NonNullable<WorkerReply['sealed']>) => void;
   reject: (e: Error) => void;
 }
 
