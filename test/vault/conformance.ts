@@ -84,6 +84,24 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       await vault.close();
     });
 
+    it('filters an export by project across pages (more rows than one page of 1,000)', async () => {
+      const vault = await make();
+      const a = subject(6);
+      const records = Array.from({ length: 2_500 }, (_, i) => record(100 + i, a.subjectId, i % 3 === 0 ? 'p2' : 'p1'));
+      await vault.commit(batch({
+        subjects: [a],
+        segments: [{ segmentId: 'seg1', objectKey: 'segments/seg1xxxxxxxx', records: records.length, bytes: 1 }],
+        records,
+      }));
+      const p2: string[] = [];
+      for await (const r of vault.listForExport({ project: 'p2' })) p2.push(r.recordId);
+      expect(p2).toEqual(records.filter((r) => r.project === 'p2').map((r) => r.recordId));
+      let all = 0;
+      for await (const r of vault.listForExport({})) if (r.project === 'p1' || r.project === 'p2') all++;
+      expect(all).toBe(2_500);
+      await vault.close();
+    });
+
     it('checks meta values set on first open', async () => {
       const vault = await make();
       expect(await vault.checkOrSetMeta({ k: 'v1' })).toEqual({ mismatched: [] });
