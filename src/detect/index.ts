@@ -11,6 +11,7 @@ import type { ScanContext, ScannerOptions } from './options.js';
 import { resolveOverlaps as resolveOverlaps_ } from './resolve.js';
 import { createScanStream as createScanStream_, type ScanStream, type ScanStreamOptions } from './stream.js';
 import type { Finding, KnownValue } from './types.js';
+import { compactDate, todayUtc as todayUtc_ } from './today.js';
 import { SunderError as SunderError_ } from '../errors.js';
 
 // Module-local copies of imported bindings: under tsx an imported binding is a getter call on
@@ -19,6 +20,7 @@ const compileCustom = compileCustom_;
 const resolveOverlaps = resolveOverlaps_;
 const createScanStream = createScanStream_;
 const SunderError = SunderError_;
+const todayUtc = todayUtc_;
 
 export type { BuiltinKind, EntityKind, Finding, KnownValue } from './types.js';
 export type { ScanContext, ScannerOptions } from './options.js';
@@ -39,10 +41,6 @@ export interface Scanner {
   createStream(options?: ScanStreamOptions): ScanStream;
 }
 
-function compactDate(d: Date): string {
-  return String(d.getUTCFullYear()).padStart(4, '0') + String(d.getUTCMonth() + 1).padStart(2, '0') + String(d.getUTCDate()).padStart(2, '0');
-}
-
 function docDateOf(ctx: ScanContext | undefined): string | undefined {
   const d = ctx?.documentDate;
   if (d === undefined) return undefined;
@@ -57,28 +55,10 @@ class SunderScanner implements Scanner {
   private readonly builtin: BuiltinScanner;
   private readonly custom: CompiledCustom[];
   private readonly minScore: number;
-  private today = '';
-  private todayAt = 0;
-
   constructor(options: ScannerOptions) {
     this.builtin = new BuiltinScanner({ off: new Set(options.disable ?? []), probableIdAsId: options.probableIdAsId ?? true });
     this.custom = (options.recognizers ?? []).map(compileCustom);
     this.minScore = options.minScore ?? 0;
-  }
-
-  private calls = 0;
-
-  private defaultDate(): string {
-    // Date.now() costs ~100 ns on this class of VM, a third of a short text's scan: read the
-    // clock once per 4096 calls. The date only bounds birth dates, so a stale minute is harmless.
-    if ((this.calls++ & 4095) === 0) {
-      const now = Date.now();
-      if (now - this.todayAt > 60_000) {
-        this.today = compactDate(new Date(now));
-        this.todayAt = now;
-      }
-    }
-    return this.today;
   }
 
   /** Candidate scratch list, reused across calls (resolveOverlaps copies what it keeps into a new array). */
@@ -103,7 +83,7 @@ class SunderScanner implements Scanner {
   private scanning = false;
 
   private scanInto(text: string, ctx: ScanContext | undefined, cands: Candidate[]): Finding[] {
-    this.builtin.scan(text, cands, docDateOf(ctx) ?? this.defaultDate());
+    this.builtin.scan(text, cands, docDateOf(ctx) ?? todayUtc());
     if (ctx?.known !== undefined) ctx.known.matchInto(text, cands);
     for (const c of this.custom) c(text, cands);
     const found = resolveOverlaps(cands);
