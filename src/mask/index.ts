@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import type { EntityKind, Finding } from '../detect/types.js';
 import { SunderError as SunderError_ } from '../errors.js';
-import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizeName as normalizeName_, normalizePhone as normalizePhone_, toHalfWidth as toHalfWidth_ } from '../id/normalize.js';
+import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizeName as normalizeName_, normalizePhone as normalizePhone_, SEPARATORS as SEPARATORS_, toHalfWidth as toHalfWidth_ } from '../id/normalize.js';
 import { displayMask as displayMask_ } from './display.js';
 import { generalise as generalise_ } from './generalise.js';
 
@@ -16,6 +16,7 @@ const normalizeEmail = normalizeEmail_;
 const normalizeName = normalizeName_;
 const normalizePhone = normalizePhone_;
 const toHalfWidth = toHalfWidth_;
+const SEPARATORS = SEPARATORS_;
 const displayMask = displayMask_;
 const generalise = generalise_;
 
@@ -65,7 +66,7 @@ function canonical(kind: EntityKind, v: string): string {
     case 'NAME':
       return normalizeName(v).replace(/(?<=\p{Script=Han})\s+(?=\p{Script=Han})/gu, '');
     default:
-      return toHalfWidth(v).replace(/[\s\-.·()（）]/g, '').toUpperCase();
+      return toHalfWidth(v).replace(SEPARATORS, '').toUpperCase();
   }
 }
 

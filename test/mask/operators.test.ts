@@ -38,6 +38,15 @@ describe('applyOperators', () => {
     expect(a).toMatch(/^[a-z2-7]{16}$/);
     expect(applyOperators(text, f, { default: 'token', tokenKey: key })).not.toContain('8000');
   });
+  it('gives one token for a card or account number whatever dashes or spaces group it', () => {
+    const key = 'k'.repeat(32);
+    const plain = keyedToken('BANK_CARD', '6222021234567890', key);
+    // ASCII hyphen, hyphen, non-breaking hyphen, figure dash, en dash, em dash, full-width space.
+    for (const sep of ['-', '\u2010', '\u2011', '\u2012', '\u2013', '\u2014', '\u3000']) {
+      expect(keyedToken('BANK_CARD', ['6222', '0212', '3456', '7890'].join(sep), key), JSON.stringify(sep)).toBe(plain);
+    }
+    expect(keyedToken('BANK_CARD', '6222021234567891', key)).not.toBe(plain);
+  });
   it('refuses the token operator without a key, without echoing the text', () => {
     try {
       applyOperators(text, f, { default: 'token' });
