@@ -31,6 +31,7 @@ export { applyOperators, applyOperator, displayMask, type OperatorConfig, type O
 
 // Media
 export { createMediaStripper, sniffFormat, type MediaStripper, type MediaStripperOptions, type StripResult, type MediaInfo, type MediaFormat } from './media/index.js';
+export { applyLossyImageOps, type Box, type LossyImageOps } from './media/index.js';
 
 // Crypto and keys
 export { encryptObject, decryptObject, readHeader, type SealContext, type ExpectedContext, type Header } from './crypto/format.js';

@@ -56,7 +56,8 @@ export async function applyLossyImageOps(input: string | Buffer, ops: LossyImage
   for (const b of ops.pixelate?.boxes ?? []) {
     const r = region(b);
     const block = Math.max(2, ops.pixelate?.block ?? 16);
-    const small = await sharp(raw, rawIn).extract(r).resize(Math.max(1, Math.ceil(r.width / block)), Math.max(1, Math.ceil(r.height / block)), { kernel: 'nearest' }).toBuffer();
+    // PNG, not sharp's default for raw input (raw pixels, which the next sharp() cannot read).
+    const small = await sharp(raw, rawIn).extract(r).resize(Math.max(1, Math.ceil(r.width / block)), Math.max(1, Math.ceil(r.height / block)), { kernel: 'nearest' }).png().toBuffer();
     const piece = await sharp(small).resize(r.width, r.height, { kernel: 'nearest', fit: 'fill' }).png().toBuffer();
     composites.push({ input: piece, left: r.left, top: r.top });
   }
