@@ -217,8 +217,10 @@ export class BuiltinScanner {
           if (text.charCodeAt(i + 1) === 58 && !isAsciiAlnum(text.charCodeAt(i - 1)) && text.charCodeAt(i - 1) !== 58) {
             const e = ipv6At(text, i);
             if (e > 0) {
-              this.hit('IP', i, e, SCORE.structure);
-              i = e;
+              // A prefix length belongs to the address, as for IPv4 (`2001:db8::/32`).
+              const end = cidrEnd(text, e, 128);
+              this.hit('IP', i, end, SCORE.structure);
+              i = end;
               break;
             }
           }
@@ -389,8 +391,9 @@ export class BuiltinScanner {
     if (sep === 58) {
       const e = ipv6At(text, i);
       if (e > 0) {
-        this.hit('IP', i, e, SCORE.structure);
-        return e;
+        const end = cidrEnd(text, e, 128);
+        this.hit('IP', i, end, SCORE.structure);
+        return end;
       }
     }
     if (((sep === 58 || sep === 45 || sep === 32) && k - i === 2) || (sep === 46 && k - i === 4)) {

@@ -60,6 +60,11 @@ const VALID: [string, string[]][] = [
   ['cc Mrs. Li', ['NAME:Li']],
   ['地址：北京市海淀区中关村大街27号3单元', ['ADDRESS:北京市海淀区中关村大街27号3单元']],
   ['MAC 00:1A:2B:3C:4D:5E', ['MAC:00:1A:2B:3C:4D:5E']],
+  // A prefix length belongs to the address, IPv4 and IPv6 alike; one out of range does not.
+  ['网段 10.20.0.0/16 内', ['IP:10.20.0.0/16']],
+  ['prefix 2001:db8:85a3::/48 routed', ['IP:2001:db8:85a3::/48']],
+  ['host fe80::1ff:fe23:4567:890a/64.', ['IP:fe80::1ff:fe23:4567:890a/64']],
+  ['bad 2001:db8::1/129 here', ['IP:2001:db8::1']],
   ['身份证号 11010519491231002Y'.replace('Y', '1'), ['CN_ID_PROBABLE:110105194912310021']],
 ];
 
