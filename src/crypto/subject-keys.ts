@@ -3,8 +3,9 @@
  * exporter) and then forgotten: the ingest host creates it, wraps it, and cannot open it again.
  *
  * The wrap is an X25519 stanza from the run's sender (ephemeral key pair of the run, shared key
- * with each role computed once per run), so a new subject costs one key generation plus one
- * X25519 with the subject (for its data keys), not two fresh sealed boxes.
+ * with each role computed once per run), so a new subject costs 32 random bytes and two
+ * secretboxes here, not two fresh sealed boxes. Its data keys in this run are wrapped with
+ * subject-secret stanzas (recipient.ts), so no X25519 with the subject is needed either.
  */
 import { SunderError } from '../errors.js';
 import type { ReaderKeys } from './keys.js';
@@ -51,7 +52,8 @@ export function newSortableId(now = Date.now()): string {
 
 /**
  * A new subject key: 32 random bytes, wrapped at once to both reading roles. Its public half
- * (one X25519 with the base point) is derived later, off the main thread: see `publicKeyOf`.
+ * is derived later by whichever thread seals the subject's first record (read back from the
+ * key's import, `RecordSealer`), or by `publicKeyOf` when media need it first.
  */
 export function createSubjectKey(sender: X25519Sender, roles: { officerPublicKey: Uint8Array; exporterPublicKey: Uint8Array }): NewSubjectKey {
   const secretKey = systemRandom(32);

@@ -209,16 +209,15 @@ class Compiled implements KnownMatcher {
 
   /** Matches form `k` at `i`, whose first two codes matched (the second ending before `j`), skipping separators. */
   private tryAt(text: string, i: number, j: number, k: number, out: Candidate[]): void {
-    const codes = this.forms[k]!.text;
-    const len = codes.length;
+    const form = this.forms[k]!;
+    const folded = form.text;
     const n = text.length;
-    for (let q = 2; q < len; q++) {
+    for (let q = 2; q < folded.length; q++) {
       let f = SEP;
       while (j < n && (f = FOLD[text.charCodeAt(j)]!) === SEP) j++;
-      if (j >= n || f !== codes.charCodeAt(q)) return;
+      if (j >= n || f !== folded.charCodeAt(q)) return;
       j++;
     }
-    const form = this.forms[k]!;
     const s = i;
     const e = j;
     // Boundaries are checked in the original text, next to the match, not across skipped separators.

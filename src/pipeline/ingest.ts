@@ -58,12 +58,16 @@ export interface IngestorOptions {
   store?: ObjectStore;
 }
 
-export interface RunSummary {
-  runId: string;
+/** Counts of a run in progress. */
+export interface RunProgress {
   records: number;
   stored: number;
   rejected: number;
   duplicates: number;
+}
+
+export interface RunSummary extends RunProgress {
+  runId: string;
   /** Subjects new to the vault in this run. */
   subjects: number;
   /** Identifiers masked in business text, by kind. */
@@ -78,14 +82,6 @@ export interface RunSummary {
 export interface IngestRunOptions {
   /** Folder that media paths are relative to. @default the input file's folder, else the working directory */
   mediaRoot?: string;
-}
-
-/** Counts of a run in progress. */
-export interface RunProgress {
-  records: number;
-  stored: number;
-  rejected: number;
-  duplicates: number;
 }
 
 /** One run's outcomes, as an async iterable; `summary` is filled when iteration ends. */

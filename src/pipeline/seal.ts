@@ -137,7 +137,7 @@ export class RecordSealer {
    * carry subsets of known values reuse the compiled matcher. Growing it folds only the new
    * values (`extend`).
    */
-  private matcherFor(subjectId: string, values: KnownValue[]): KnownMatcher {
+  private matcherFor(subjectId: string, values: KnownValue[]): KnownMatcher | undefined {
     const hit = this.known.get(subjectId);
     let fresh: KnownValue[] | undefined;
     for (const v of values) {
@@ -145,7 +145,7 @@ export class RecordSealer {
       if (hit !== undefined && hit.values.has(k)) continue;
       (fresh ??= []).push(v);
     }
-    if (fresh === undefined) return hit?.matcher ?? this.scrubber.scanner.compileKnown([]);
+    if (fresh === undefined) return hit?.matcher;
     const matcher = hit === undefined ? this.scrubber.scanner.compileKnown(fresh) : hit.matcher.extend(fresh);
     // Values are recorded only once a matcher holds them: a value counted but not compiled
     // would never be masked in the subject's later records.

@@ -76,7 +76,7 @@ export class SqliteVault implements Vault {
     return { mismatched: checkOrSetMeta(this.db, values) };
   }
 
-  async findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>> {
+  async findSubjects(digests: { kind: string; digest: Uint8Array; key?: string }[]): Promise<Map<string, SubjectRow>> {
     // One indexed point lookup per digest: measured faster than one statement with hundreds of
     // OR-ed (kind, digest) terms, which SQLite plans less well.
     const found = new Map<string, SubjectRow>();
@@ -84,7 +84,7 @@ export class SqliteVault implements Vault {
     // misses each time, so misses are remembered too, not only hits.
     const asked = new Set<string>();
     for (const d of digests) {
-      const key = digestKey(d.kind, d.digest);
+      const key = d.key ?? digestKey(d.kind, d.digest);
       if (asked.has(key)) continue;
       asked.add(key);
       const r = this.stmts.findSubject.get(d.kind, Buffer.from(d.digest.buffer, d.digest.byteOffset, d.digest.byteLength));

@@ -106,8 +106,11 @@ export interface ExportRow {
 export interface Vault {
   /** Sets meta values once, and checks them on every later open (wrong keys are found at once). */
   checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }>;
-  /** Subjects for the given blind-index digests, keyed by `${kind}:${hex digest}`. */
-  findSubjects(digests: { kind: string; digest: Uint8Array }[]): Promise<Map<string, SubjectRow>>;
+  /**
+   * Subjects for the given blind-index digests, keyed by `digestKey(kind, digest)`. A caller that
+   * has computed that key already passes it as `key`, so it is not encoded again per lookup.
+   */
+  findSubjects(digests: { kind: string; digest: Uint8Array; key?: string }[]): Promise<Map<string, SubjectRow>>;
   /** Which of these record ids are already stored. */
   existingRecords(recordIds: string[]): Promise<Set<string>>;
   /** Marks object keys or key ids as written-but-uncommitted, before they are written. */
