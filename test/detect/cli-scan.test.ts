@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runScan } from '../../src/cli/scan.js';
+import { runScan } from '../../src/cli/commands/scan.js';
 import { isSunderError } from '../../src/errors.js';
 
 const TEXT = '我叫王小明，手机13800138000，身份证11010519491231002X，邮箱john@example.com。\n';

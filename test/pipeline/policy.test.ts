@@ -10,7 +10,7 @@ import { exportDataset } from '../../src/export/export.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
 import type { Outcome } from '../../src/record/outcome.js';
 import { loadPolicy, parsePolicy } from '../../src/record/policy.js';
-import { runScan } from '../../src/cli/scan.js';
+import { runScan } from '../../src/cli/commands/scan.js';
 import { scannerOptionsOf } from '../../src/pipeline/scrub.js';
 import { Readable, Writable } from 'node:stream';
 import { readJsonl } from '../helpers/sample.js';

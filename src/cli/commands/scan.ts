@@ -1,14 +1,18 @@
 /**
  * `sunder scan`: the detection engine on a file or stdin, streamed with bounded memory.
  * `--json`: one line per finding `{"kind","start","end","score"}` (never the value);
- * `--mask`: the masked text; neither: a count per kind.
+ * `--mask`: the masked text; neither: a count per kind. `runScan` is the command as a library
+ * call (tests make it directly); `scanCommand` wires it to the arguments.
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { createScanner, type Finding, type ScannerOptions } from '../detect/index.js';
-import type { OperatorConfig } from '../mask/index.js';
-import { SunderError } from '../errors.js';
+import { createScanner, type Finding, type ScannerOptions } from '../../detect/index.js';
+import type { OperatorConfig } from '../../mask/index.js';
+import { SunderError } from '../../errors.js';
+import { Command, Option } from 'commander';
+import { scannerOptionsOf } from '../../pipeline/scrub.js';
+import { loadPolicy } from '../../record/policy.js';
 
 export interface RunScanOptions {
   /** Path to read; undefined or '-' reads `stdin`. */
@@ -78,4 +82,17 @@ export async function runScan(opts: RunScanOptions): Promise<{ findings: number 
     await write(opts.stdout, summary);
   }
   return { findings: count };
+}
+
+export function scanCommand(): Command {
+  return new Command('scan')
+    .description('find identifiers in text (a file, or - for standard input)')
+    .argument('[file]', 'text file; - or nothing reads standard input')
+    .addOption(new Option('--json', 'one finding per line: {"kind","start","end","score"}').conflicts('mask'))
+    .option('--mask', 'print the text with every identifier masked')
+    .option('--policy <file>', 'policy JSON: its detect.disable and detect.recognizers apply, as at ingest')
+    .action(async (file: string | undefined, opts: { json?: boolean; mask?: boolean; policy?: string }) => {
+      const scanner = opts.policy === undefined ? {} : { scanner: scannerOptionsOf(await loadPolicy(opts.policy)) };
+      await runScan({ ...(file === undefined ? {} : { file }), json: opts.json === true, mask: opts.mask === true, stdin: process.stdin, stdout: process.stdout, ...scanner });
+    });
 }

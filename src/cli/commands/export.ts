@@ -1,0 +1,22 @@
+/** `sunder export`: decrypts business objects with the exporter key into a customer dataset. */
+import { Command } from 'commander';
+import { exportDataset } from '../../export/export.js';
+import type { CliContext } from '../context.js';
+
+interface ExportCliOptions {
+  out: string;
+  project?: string;
+  json?: boolean;
+}
+
+export function exportCommand(ctx: CliContext): Command {
+  return new Command('export')
+    .description('decrypt business objects with the exporter key and write a customer dataset')
+    .requiredOption('--out <dir>', 'output folder (manifest.jsonl, media/)')
+    .option('--project <name>', 'only this project')
+    .option('--json', 'print one JSON summary as the last line of stdout')
+    .action(async (opts: ExportCliOptions) => {
+      const s = await exportDataset({ ...ctx.layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }) });
+      process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
+    });
+}

@@ -1,0 +1,24 @@
+/**
+ * What every command needs from the global options: where the data and the keys are. Commands
+ * receive a `CliContext` rather than reaching for the program, so each stays one small file.
+ */
+import type { Command } from 'commander';
+
+export interface GlobalOptions {
+  data?: string;
+  keys?: string;
+}
+
+export interface CliContext {
+  /** `{ dataDir?, keysDir? }` from `--data` and `--keys`, for `layoutOf` and the library calls. */
+  layoutOpts(): { dataDir?: string; keysDir?: string };
+}
+
+export function contextOf(program: Command): CliContext {
+  return {
+    layoutOpts() {
+      const g = program.opts<GlobalOptions>();
+      return { ...(g.data === undefined ? {} : { dataDir: g.data }), ...(g.keys === undefined ? {} : { keysDir: g.keys }) };
+    },
+  };
+}
