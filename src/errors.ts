@@ -10,6 +10,15 @@ export type ErrorCode =
   | 'KEYS_MISSING'
   | 'KEYS_WRONG'
   | 'STORE_CORRUPT'
+  | 'OUTPUT_NOT_EMPTY'
+  // the operating system refused a read or write (src/os-errors.ts maps errno codes to these)
+  | 'STORE_FULL'
+  | 'STORE_READ_ONLY'
+  | 'STORE_IO'
+  | 'PERMISSION_DENIED'
+  | 'PATH_NOT_DIRECTORY'
+  | 'PATH_IS_DIRECTORY'
+  | 'TOO_MANY_OPEN_FILES'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'

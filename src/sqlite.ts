@@ -5,6 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import { SunderError } from './errors.js';
+import { isOsError, osError } from './os-errors.js';
 
 export function openSqlite(path: string, what: string, schema: string, extraPragmas: string[] = []): Database.Database {
   try {
@@ -21,6 +22,9 @@ export function openSqlite(path: string, what: string, schema: string, extraPrag
     db.exec(schema);
     return db;
   } catch (cause) {
+    // A full disk, a read-only mount or a denied permission is not a corrupt store.
+    const code = (cause as { code?: unknown }).code;
+    if (isOsError(cause) && code !== 'SQLITE_NOTADB' && code !== 'SQLITE_CORRUPT') throw osError(cause, { what: `the ${what}`, path });
     throw new SunderError('STORE_CORRUPT', `the ${what} at ${path} cannot be opened as a SQLite database`, { cause });
   }
 }

@@ -2,33 +2,46 @@
 /**
  * The `sunder` command. Thin on purpose: each command is one file under commands/ that parses
  * its arguments and makes a library call; this file only wires them together and maps errors
- * to exit codes.
+ * to exit codes (exit-codes.ts).
  */
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, Option } from 'commander';
 import { isSunderError } from '../errors.js';
+import { layoutOf } from '../layout.js';
+import { osError } from '../os-errors.js';
 import { contextOf } from './context.js';
+import { exitCodeOf } from './exit-codes.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { scanCommand } from './commands/scan.js';
 
+// src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
 const program = new Command('sunder')
   .description('Split collected records into a sealed identity vault and pseudonymised, scrubbed, encrypted business objects.')
-  .option('--data <dir>', 'data directory of the embedded default', 'sunder-data')
-  .option('--keys <dir>', 'folder of the role key files (default: <data>/keys)')
-  .showHelpAfterError();
+  .version(version, '-V, --version', 'print the version')
+  .addOption(new Option('--data <dir>', 'data directory of the embedded default').env('SUNDER_DATA').default('sunder-data'))
+  .addOption(new Option('--keys <dir>', 'folder of the role key files (default: <data>/keys)').env('SUNDER_KEYS'))
+  .showHelpAfterError()
+  // Usage errors throw (CommanderError) instead of exiting 1, so they get exit code 2 below.
+  .exitOverride();
 
 const ctx = contextOf(program);
-// copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError etc.
+// copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
+// exitOverride etc.
 for (const command of [initCommand(ctx), ingestCommand(ctx), exportCommand(ctx), scanCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 
-program.parseAsync(process.argv).catch((err: unknown) => {
-  if (isSunderError(err)) {
-    process.stderr.write(`sunder: ${err.message.replace(/^\[sunder\] /, '')} (${err.code})\n`);
-    process.exit(2);
-  }
-  process.stderr.write(`sunder: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(70);
+program.parseAsync(process.argv).catch((thrown: unknown) => {
+  const code = exitCodeOf(thrown);
+  // Commander has printed its own message (or the help) already.
+  if (thrown instanceof Error && thrown.name === 'CommanderError') process.exit(code);
+  // An OS error that no inner layer named: the data folder is the best path we know.
+  const err = osError(thrown, { what: 'the data folder', path: layoutOf(ctx.layoutOpts()).dataDir });
+  if (isSunderError(err)) process.stderr.write(`sunder: ${err.message.replace(/^\[sunder\] /, '')} (${err.code})\n`);
+  else process.stderr.write(`sunder: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(isSunderError(err) ? exitCodeOf(err) : code);
 });

@@ -11,7 +11,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SunderError } from '../errors.js';
 import { scopedToken } from './hmac.js';
@@ -91,12 +91,23 @@ export async function createRoleKeys(keysDir: string): Promise<{ files: string[]
     exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey) },
   };
   const written: string[] = [];
-  for (const role of ROLES) {
-    const path = keyFilePath(keysDir, role);
-    const tmp = `${path}.tmp-${process.pid}`;
-    await writeFile(tmp, JSON.stringify(files[role], null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-    await rename(tmp, path);
-    written.push(path);
+  try {
+    for (const role of ROLES) {
+      const path = keyFilePath(keysDir, role);
+      const tmp = `${path}.tmp-${process.pid}`;
+      try {
+        await writeFile(tmp, JSON.stringify(files[role], null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+        await rename(tmp, path);
+      } finally {
+        await rm(tmp, { force: true });
+      }
+      written.push(path);
+    }
+  } catch (err) {
+    // All three or none: a partial set (an ingest key whose officer key was never written)
+    // would block both `init` (keys exist) and ingest (a key is missing).
+    for (const path of written) await rm(path, { force: true }).catch(() => undefined);
+    throw err;
   }
   return { files: written };
 }

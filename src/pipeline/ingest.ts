@@ -4,15 +4,16 @@
  * turns sources into outcomes, one per input record, in input order, with backpressure (the
  * next batch is read only when the consumer asks for more outcomes).
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
 import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
+import { LineWriter } from '../line-writer.js';
+import { osError } from '../os-errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
@@ -120,6 +121,14 @@ export class Ingestor {
 
   static async open(options: IngestorOptions = {}): Promise<Ingestor> {
     const layout = layoutOf(options);
+    try {
+      return await Ingestor.openIn(layout, options);
+    } catch (err) {
+      throw osError(err, { what: 'the data folder', path: layout.dataDir });
+    }
+  }
+
+  private static async openIn(layout: Layout, options: IngestorOptions): Promise<Ingestor> {
     const policy = parsePolicy(options.policy ?? {});
     await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
     // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
@@ -192,9 +201,13 @@ export class Ingestor {
       const started = Date.now();
       const runId = `${new Date(started).toISOString().replace(/[-:.]/g, '').replace('T', '-').slice(0, 15)}-${randomBytes(4).toString('hex')}`;
       const runDir = join(this.layout.runs, runId);
-      mkdirSync(runDir, { recursive: true, mode: 0o700 });
+      try {
+        mkdirSync(runDir, { recursive: true, mode: 0o700 });
+      } catch (err) {
+        throw osError(err, { what: 'the run folder' });
+      }
       const outcomesFile = join(runDir, 'outcomes.ndjson');
-      const log: WriteStream = createWriteStream(outcomesFile, { mode: 0o600 });
+      const log = new LineWriter(outcomesFile, 'the outcome log');
       const summary: RunSummary = { runId, records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, outcomesFile };
       run.progress = summary;
       await this.vault.startRun(runId);
@@ -224,7 +237,7 @@ export class Ingestor {
           }
           lines += JSON.stringify(o) + '\n';
         }
-        if (!log.write(lines)) await once(log, 'drain');
+        await log.write(lines);
       };
       const account = async function* (result: BatchResult): AsyncGenerator<Outcome> {
         await record(result);
@@ -246,6 +259,7 @@ export class Ingestor {
       };
       let next = pull();
       let inflight: Promise<BatchResult> | undefined;
+      let failed = false;
       try {
         for (;;) {
           let step: IteratorResult<SourceItem[]>;
@@ -286,21 +300,35 @@ export class Ingestor {
           inflight = undefined;
           yield* account(await last);
         }
+      } catch (err) {
+        failed = true;
+        throw osError(err, { what: 'the data folder', path: this.layout.dataDir });
       } finally {
+        // Every step runs even if one before it fails (a full disk fails several): the workers
+        // must stop and the log must close, or the process hangs holding the writer lock. The
+        // first failure is thrown, unless the run is already failing with its own error.
+        const failures: unknown[] = [];
+        const step = async (fn: () => unknown): Promise<void> => {
+          try {
+            await fn();
+          } catch (err) {
+            failures.push(osError(err, { what: 'the run folder', path: runDir }));
+          }
+        };
         // A consumer that stops early, or an error elsewhere, still lets the batch in flight
         // settle before the stores close under it; if it committed, its outcomes are logged.
         if (inflight !== undefined) {
           const settled = await inflight.then((r) => r, () => undefined);
-          if (settled !== undefined) await record(settled);
+          if (settled !== undefined) await step(() => record(settled));
         }
-        await sealer.close();
-        await deps.media?.close?.();
+        await step(() => sealer.close());
+        await step(() => deps.media?.close?.());
         summary.elapsedMs = Date.now() - started;
         run.summary = summary;
-        log.end();
-        await once(log, 'close');
-        await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', { mode: 0o600 });
-        await this.vault.finishRun(runId, JSON.stringify(summary));
+        await step(() => log.close());
+        await step(() => writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', { mode: 0o600 }));
+        await step(() => this.vault.finishRun(runId, JSON.stringify(summary)));
+        if (failures.length > 0 && !failed) throw failures[0];
       }
     }.bind(this));
   }
@@ -308,8 +336,11 @@ export class Ingestor {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.vault.close();
-    await this.keystore.close();
-    this.lock.release();
+    try {
+      await this.vault.close();
+      await this.keystore.close();
+    } finally {
+      this.lock.release();
+    }
   }
 }

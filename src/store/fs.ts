@@ -10,6 +10,7 @@ import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SunderError } from '../errors.js';
+import { osError } from '../os-errors.js';
 import type { ObjectStore } from './object-store.js';
 import { assertSafeKey } from './object-store.js';
 
@@ -33,7 +34,11 @@ export class FsObjectStore implements ObjectStore {
   async put(key: string, body: Uint8Array | Readable | AsyncIterable<Uint8Array>): Promise<{ bytes: number }> {
     const final = this.path(key);
     const dir = dirname(final);
-    await this.ensureDir(dir);
+    try {
+      await this.ensureDir(dir);
+    } catch (err) {
+      throw osError(err, { what: 'the object store folder', path: dir });
+    }
     const tmp = `${final}.tmp-${randomBytes(6).toString('hex')}`;
     let bytes = 0;
     try {
@@ -70,8 +75,8 @@ export class FsObjectStore implements ObjectStore {
         await dh.close();
       }
     } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
+      await rm(tmp, { force: true }).catch(() => undefined);
+      throw osError(err, { what: 'writing an object', path: tmp });
     }
     return { bytes };
   }
@@ -87,8 +92,8 @@ export class FsObjectStore implements ObjectStore {
     let fh;
     try {
       fh = await open(p, 'r');
-    } catch {
-      throw new SunderError('STORE_CORRUPT', `[fs] object ${key} is missing from the store`);
+    } catch (err) {
+      throw missingOr(err, key, p);
     }
     try {
       const buf = Buffer.allocUnsafe(length);
@@ -110,7 +115,10 @@ export class FsObjectStore implements ObjectStore {
   }
 
   async delete(key: string): Promise<void> {
-    await rm(this.path(key), { force: true });
+    const p = this.path(key);
+    await rm(p, { force: true }).catch((err: unknown) => {
+      throw osError(err, { what: 'deleting an object', path: p });
+    });
   }
 
   async *list(prefix: string): AsyncIterable<string> {
@@ -135,7 +143,10 @@ export class FsObjectStore implements ObjectStore {
       }
       for (const n of names) {
         if (n.includes('.tmp-')) {
-          await rm(join(this.root, prefix, n), { force: true });
+          const p = join(this.root, prefix, n);
+          await rm(p, { force: true }).catch((err: unknown) => {
+            throw osError(err, { what: 'removing a temporary object', path: p });
+          });
           removed++;
         }
       }
@@ -146,8 +157,14 @@ export class FsObjectStore implements ObjectStore {
   private async mustExist(key: string, p: string): Promise<void> {
     try {
       await stat(p);
-    } catch {
-      throw new SunderError('STORE_CORRUPT', `[fs] object ${key} is missing from the store`);
+    } catch (err) {
+      throw missingOr(err, key, p);
     }
   }
+}
+
+/** A missing object is a corrupt store (the vault names it); any other failure is the OS's. */
+function missingOr(err: unknown, key: string, path: string): unknown {
+  if ((err as NodeJS.ErrnoException).code === 'ENOENT') return new SunderError('STORE_CORRUPT', `[fs] object ${key} is missing from the store`);
+  return osError(err, { what: 'reading an object', path });
 }

@@ -7,6 +7,7 @@ import { createMediaStep } from '../../pipeline/media-step.js';
 import type { InputFormat } from '../../pipeline/sources.js';
 import { loadPolicy } from '../../record/policy.js';
 import type { CliContext } from '../context.js';
+import { EXIT } from '../exit-codes.js';
 import { Progress } from '../progress.js';
 
 interface IngestCliOptions {
@@ -67,5 +68,7 @@ export function ingestCommand(ctx: CliContext): Command {
         await ingestor.close();
       }
       if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
+      // Every record has its outcome, but not every record is stored: say so to a script.
+      if (total.rejected > 0) process.exitCode = EXIT.REJECTED;
     });
 }
