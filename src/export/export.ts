@@ -7,18 +7,17 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { decryptObject } from '../crypto/format.js';
 import { createDecryptStream } from '../crypto/stream.js';
 import { scopedToken } from '../crypto/hmac.js';
-import { loadRoleKeys } from '../crypto/keys.js';
+import { loadRoleKeys, type ReaderKeys } from '../crypto/keys.js';
 import { SubjectKeyring } from '../crypto/subject-keys.js';
 import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
-import { layoutOf } from '../layout.js';
+import { layoutOf, type Layout } from '../layout.js';
 import { BoundedMap } from '../pipeline/bounded-map.js';
 import type { BusinessObject } from '../pipeline/seal.js';
 import { FsObjectStore } from '../store/fs.js';
@@ -26,10 +25,18 @@ import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { Vault } from '../vault/vault.js';
 import { existsSync } from 'node:fs';
+import { LineWriter } from '../line-writer.js';
+import { osError } from '../os-errors.js';
+import { openOutputDir } from './output-dir.js';
 
 export interface ExportOptions {
-  /** Folder to write `manifest.jsonl` (and `media/`) into. */
+  /**
+   * Folder to write `manifest.jsonl` (and `media/`) into: new or empty, or any folder with
+   * `force`. The export is written beside it and moved into place only when complete.
+   */
   out: string;
+  /** Replace the contents of a non-empty `out` (once the new export is complete). @default false */
+  force?: boolean;
   /** Only this project's records. @default every project */
   project?: string;
   /** @default "./sunder-data" */
@@ -63,6 +70,25 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
     throw new SunderError('FILE_NOT_FOUND', `no vault at ${layout.vault}; ingest something first or pass --data DIR`);
   }
   const keys = await loadRoleKeys(layout.keysDir, 'exporter');
+  const output = await openOutputDir(options.out, options.force === undefined ? {} : { force: options.force });
+  try {
+    const summary = await writeExport(options, layout, keys, output.dir, started);
+    await output.commit();
+    return { ...summary, manifest: join(output.target, 'manifest.jsonl') };
+  } catch (err) {
+    // No half export: the temporary folder holds decrypted data.
+    await output.abort();
+    throw osError(err, { what: 'the export', path: output.target });
+  }
+}
+
+async function writeExport(
+  options: ExportOptions,
+  layout: Layout,
+  keys: ReaderKeys,
+  outDir: string,
+  started: number,
+): Promise<ExportSummary> {
   const vault = options.vault ?? new SqliteVault(layout.vault);
   const keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
   const store = options.store ?? new FsObjectStore(layout.objects);
@@ -70,9 +96,8 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   // A fresh key per export: its ids and pseudonyms join with no other export's.
   const exportKey = randomBytes(32);
   const exportId = randomBytes(8).toString('hex');
-  await mkdir(options.out, { recursive: true });
-  const manifest = join(options.out, 'manifest.jsonl');
-  const out = createWriteStream(manifest);
+  const manifest = join(outDir, 'manifest.jsonl');
+  const out = new LineWriter(manifest, 'the export manifest');
   const summary: ExportSummary = { exportId, records: 0, media: 0, skipped: 0, elapsedMs: 0, manifest };
   // A subject's export pseudonym, once per subject rather than one HMAC per record.
   const pseudonyms = new BoundedMap<string, string>(10_000);
@@ -120,7 +145,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
       };
       if (obj.media.length > 0) {
         if (!mediaDirMade) {
-          await mkdir(join(options.out, 'media'), { recursive: true });
+          await mkdir(join(outDir, 'media'), { recursive: true });
           mediaDirMade = true;
         }
         const files = [];
@@ -130,7 +155,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
           await pipeline(
             await store.get(`media/${m.id}`),
             createDecryptStream(identity, { context: `media|${row.pseudonym}`, objectId: Buffer.from(m.id, 'base64url') }),
-            createWriteStream(join(options.out, file)),
+            createWriteStream(join(outDir, file)),
           );
           const { id: _id, ...rest } = m;
           files.push({ id: fileId, file, ...rest });
@@ -138,16 +163,18 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
         }
         line.media = files;
       }
-      if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
+      await out.write(JSON.stringify(line) + '\n');
       summary.records++;
     }
   } finally {
-    out.end();
-    await once(out, 'close');
-    if (options.vault === undefined) await vault.close();
-    if (options.keystore === undefined) await keystore.close();
+    try {
+      await out.close();
+    } finally {
+      if (options.vault === undefined) await vault.close();
+      if (options.keystore === undefined) await keystore.close();
+    }
   }
   summary.elapsedMs = Date.now() - started;
-  await writeFile(join(options.out, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
+  await writeFile(join(outDir, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
   return summary;
 }

@@ -5,6 +5,7 @@ import type { CliContext } from '../context.js';
 
 interface ExportCliOptions {
   out: string;
+  force?: boolean;
   project?: string;
   json?: boolean;
 }
@@ -12,11 +13,12 @@ interface ExportCliOptions {
 export function exportCommand(ctx: CliContext): Command {
   return new Command('export')
     .description('decrypt business objects with the exporter key and write a customer dataset')
-    .requiredOption('--out <dir>', 'output folder (manifest.jsonl, media/)')
+    .requiredOption('--out <dir>', 'output folder (manifest.jsonl, media/): new or empty; written beside it and moved into place when complete')
+    .option('--force', 'replace the contents of a non-empty output folder (once the new export is complete)')
     .option('--project <name>', 'only this project')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
-      const s = await exportDataset({ ...ctx.layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }) });
+      const s = await exportDataset({ ...ctx.layoutOpts(), out: opts.out, force: opts.force === true, ...(opts.project === undefined ? {} : { project: opts.project }) });
       process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
     });
 }
