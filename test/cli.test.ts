@@ -1,6 +1,6 @@
 /** The `sunder` command as a person runs it: exit codes, one-line errors, the JSON summary. */
 import { execFile } from 'node:child_process';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -9,8 +9,8 @@ import { readJsonl, SAMPLE_CSV, SAMPLE_DIR, SAMPLE_NDJSON } from './helpers/samp
 import { tempDir } from './helpers/tmp.js';
 
 const CLI = join(import.meta.dirname, '../dist/cli/main.js');
-const run = async (args: string[], input?: string) => {
-  const p = promisify(execFile)(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+const run = async (args: string[], input?: string, env: Record<string, string> = {}) => {
+  const p = promisify(execFile)(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
   if (input !== undefined) {
     p.child.stdin!.end(input);
   }
@@ -24,10 +24,10 @@ const run = async (args: string[], input?: string) => {
 };
 
 describe('sunder CLI', () => {
-  it('ingests with --json: the last stdout line is the summary, exit 0 despite rejections', async () => {
+  it('ingests with --json: the last stdout line is the summary, exit 1 because some records were rejected', async () => {
     const data = tempDir();
     const r = await run(['--data', data, 'ingest', SAMPLE_NDJSON, '--json']);
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
     const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(last).toMatchObject({ records: 219 });
     for (const k of ['records', 'stored', 'rejected', 'duplicates', 'subjects', 'detections', 'elapsedMs']) expect(last).toHaveProperty(k);
@@ -35,7 +35,8 @@ describe('sunder CLI', () => {
     expect(last.stored + last.rejected + last.duplicates).toBe(last.records);
     expect(r.stderr).toMatch(/created role keys in/);
 
-    const exp = await run(['--data', data, 'export', '--out', join(data, '..', 'out'), '--json']);
+    // A fresh folder: export refuses a used one (join(data, '..') is the shared temp folder).
+    const exp = await run(['--data', data, 'export', '--out', join(tempDir(), 'out'), '--json']);
     expect(exp.code).toBe(0);
     expect(JSON.parse(exp.stdout.trim())).toMatchObject({ records: expect.any(Number) });
   });
@@ -49,7 +50,7 @@ describe('sunder CLI', () => {
 
   it('refuses keys that do not belong to the store', async () => {
     const data = tempDir();
-    expect((await run(['--data', data, 'ingest', SAMPLE_NDJSON])).code).toBe(0);
+    expect((await run(['--data', data, 'ingest', SAMPLE_NDJSON])).code).toBe(1);
     const otherKeys = tempDir();
     expect((await run(['--keys', otherKeys, 'init'])).code).toBe(0);
     const ingest = await run(['--data', data, '--keys', otherKeys, 'ingest', SAMPLE_NDJSON]);
@@ -68,7 +69,7 @@ describe('sunder CLI', () => {
     expect((await run(['--data', data, 'init'])).code).toBe(0);
     writeFileSync(join(data, 'vault.db'), 'this is not a database'.repeat(200));
     const r = await run(['--data', data, 'ingest', SAMPLE_NDJSON]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/\(STORE_CORRUPT\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
@@ -77,8 +78,8 @@ describe('sunder CLI', () => {
     /** Each record's outcome, without the run's random object ids. */
     const outcomesOf = async (args: string[], input?: string) => {
       const r = await run(['--data', tempDir(), 'ingest', ...args, '--media-root', SAMPLE_DIR, '--json'], input);
-      expect(r.code, r.stderr).toBe(0);
-      const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { records: number; outcomesFiles: string[] };
+      const summary = JSON.parse(r.stdout.trim().split('\n').pop()!) as { records: number; rejected: number; outcomesFiles: string[] };
+      expect(r.code, r.stderr).toBe(summary.rejected > 0 ? 1 : 0);
       return readJsonl<Record<string, unknown>>(summary.outcomesFiles[0]!).map((o) => [o.index, o.status, o.code, o.path]);
     };
     const plain = await outcomesOf([SAMPLE_NDJSON]);
@@ -102,6 +103,35 @@ describe('sunder CLI', () => {
     const r = await run(['--data', tempDir(), 'ingest', '-', '-'], '');
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/standard input \(-\) can be read only once \(CONFIG_INVALID\)/);
+  });
+
+  it('exits 0 when every record is stored, and reads the data folder from SUNDER_DATA', async () => {
+    const dir = tempDir();
+    const data = join(dir, 'from-env');
+    const good = readFileSync(SAMPLE_NDJSON, 'utf8').split('\n')[0]!;
+    const input = join(dir, 'one.ndjson');
+    writeFileSync(input, good + '\n');
+    const r = await run(['ingest', input, '--media-root', SAMPLE_DIR, '--json'], undefined, { SUNDER_DATA: data });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').pop()!)).toMatchObject({ records: 1, stored: 1 });
+    expect(existsSync(join(data, 'vault.db'))).toBe(true);
+    // --data still wins over the variable.
+    const other = join(dir, 'from-flag');
+    expect((await run(['--data', other, 'ingest', input, '--media-root', SAMPLE_DIR], undefined, { SUNDER_DATA: data })).code).toBe(0);
+    expect(existsSync(join(other, 'vault.db'))).toBe(true);
+  });
+
+  it('prints its version, and exits 2 on a usage error', async () => {
+    const v = await run(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe((JSON.parse(readFileSync(join(import.meta.dirname, '../package.json'), 'utf8')) as { version: string }).version);
+    const unknown = await run(['ingest', SAMPLE_NDJSON, '--no-such-flag']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option/);
+    expect((await run(['ingest'])).code).toBe(2);
+    expect((await run(['no-such-command'])).code).toBe(2);
+    expect((await run(['export'])).code).toBe(2);
+    expect((await run(['--help'])).code).toBe(0);
   });
 
   it('scans text from standard input', async () => {
