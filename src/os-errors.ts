@@ -41,9 +41,13 @@ const BY_SQLITE: [prefix: string, kind: Kind][] = [
   ['SQLITE_NOTADB', { code: 'STORE_CORRUPT', says: 'the file is not a SQLite database' }],
 ];
 
+/** `mkdir -p` over a file: the only EEXIST that is the operator's to fix, not a race of ours. */
+const MKDIR_OVER_FILE: Kind = { code: 'PATH_NOT_DIRECTORY', says: 'a file is in the way of a folder' };
+
 function kindOf(err: unknown): Kind | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return undefined;
+  if (code === 'EEXIST') return (err as { syscall?: unknown }).syscall === 'mkdir' ? MKDIR_OVER_FILE : undefined;
   const errno = BY_ERRNO[code];
   if (errno !== undefined) return errno;
   return BY_SQLITE.find(([prefix]) => code === prefix || code.startsWith(`${prefix}_`))?.[1];
@@ -73,7 +77,7 @@ export function osError(err: unknown, context: OsErrorContext = {}): unknown {
   const path = typeof own === 'string' ? own : context.path;
   const what = context.what ?? 'the file';
   const errno = (err as { code: string }).code;
-  return new SunderError(kind.code, `${what}: ${kind.says}${path === undefined ? '' : ` at ${path}`} (${errno})`, { cause: err });
+  return new SunderError(kind.code, `${what}: ${path === undefined ? '' : `${path}: `}${kind.says} (${errno})`, { cause: err });
 }
 
 /** Runs `fn`, turning an OS error it throws into a SunderError (see `osError`). */

@@ -1,6 +1,6 @@
 /** The one errno/SQLite-code mapping, and the exit code each kind of failure gets. */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { CommanderError } from 'commander';
@@ -42,7 +42,16 @@ describe('osError', () => {
 
   it("prefers the error's own path, the exact file", () => {
     const err = osError(errno('ENOSPC', '/data/objects/media/x.tmp-1'), { path: '/data' }) as SunderError;
-    expect(err.message).toMatch(/at \/data\/objects\/media\/x\.tmp-1 \(ENOSPC\)$/);
+    expect(err.message).toMatch(/: \/data\/objects\/media\/x\.tmp-1: no space left on the device \(ENOSPC\)$/);
+  });
+
+  it('names a file in the way of a folder (mkdir -p over a file)', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'data'), '');
+    const err = await mkdir(join(dir, 'data'), { recursive: true }).catch((e: unknown) => osError(e, { what: 'the data folder' }));
+    expect((err as SunderError).code).toBe('PATH_NOT_DIRECTORY');
+    expect(osError(Object.assign(new Error('EEXIST'), { code: 'EEXIST', syscall: 'open' }))).toBeInstanceOf(Error);
+    expect(isOsError(Object.assign(new Error('EEXIST'), { code: 'EEXIST', syscall: 'open' }))).toBe(false);
   });
 
   it('passes a SunderError and a bug through unchanged', () => {
