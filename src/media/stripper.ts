@@ -7,6 +7,8 @@ import PQueue from 'p-queue';
 import { remux } from './container.js';
 import { mediaError } from './fail.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
+import { planBmff } from './formats/isobmff-plan.js';
+import { verifyBmffOutput } from './formats/isobmff-verify.js';
 import { planJpeg, verifyJpeg } from './formats/jpeg.js';
 import { planMp3, verifyMp3 } from './formats/mp3.js';
 import { planPng, verifyPng } from './formats/png.js';
@@ -81,6 +83,9 @@ const REWRITERS: Partial<Record<MediaFormat, Rewriter>> = {
   wav: { plan: planWav, verify: verifyWav },
   flac: { plan: planFlac, verify: verifyFlac },
   mp3: { plan: planMp3, verify: verifyMp3 },
+  mp4: { plan: (s) => planBmff(s, 'mp4'), verify: (s) => verifyBmffOutput(s, 'mp4') },
+  mov: { plan: (s) => planBmff(s, 'mov'), verify: (s) => verifyBmffOutput(s, 'mov') },
+  m4a: { plan: (s) => planBmff(s, 'm4a'), verify: (s) => verifyBmffOutput(s, 'm4a') },
 };
 
 const KIND: Record<MediaFormat, MediaInfo['kind']> = {
