@@ -9,6 +9,7 @@ import { mediaError } from './fail.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
 import { planBmff } from './formats/isobmff-plan.js';
 import { verifyBmffOutput } from './formats/isobmff-verify.js';
+import { planOgg, verifyOggOutput } from './formats/ogg-plan.js';
 import { planJpeg, verifyJpeg } from './formats/jpeg.js';
 import { planMp3, verifyMp3 } from './formats/mp3.js';
 import { planPng, verifyPng } from './formats/png.js';
@@ -86,6 +87,7 @@ const REWRITERS: Partial<Record<MediaFormat, Rewriter>> = {
   mp4: { plan: (s) => planBmff(s, 'mp4'), verify: (s) => verifyBmffOutput(s, 'mp4') },
   mov: { plan: (s) => planBmff(s, 'mov'), verify: (s) => verifyBmffOutput(s, 'mov') },
   m4a: { plan: (s) => planBmff(s, 'm4a'), verify: (s) => verifyBmffOutput(s, 'm4a') },
+  ogg: { plan: planOgg, verify: verifyOggOutput },
 };
 
 const KIND: Record<MediaFormat, MediaInfo['kind']> = {
