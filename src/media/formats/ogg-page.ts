@@ -37,9 +37,10 @@ export const CONTINUED = 0x01;
 export async function* pages(src: ByteSource, fmt: string): AsyncGenerator<Page> {
   let pos = 0;
   while (pos < src.size) {
-    if (pos + 27 > src.size) throw truncated(fmt, 'a page header runs past the end of the file');
+    const left = src.size - pos;
+    if (left < 4 || (await src.read(pos, 4)).toString('latin1') !== 'OggS') throw malformed(fmt, 'bytes that are not an Ogg page');
+    if (left < 27) throw truncated(fmt, 'a page header runs past the end of the file');
     const h = await src.read(pos, 27);
-    if (h.toString('latin1', 0, 4) !== 'OggS') throw malformed(fmt, 'bytes that are not an Ogg page');
     if (h[4] !== 0) throw unsupported(fmt, 'an Ogg page version other than 0');
     const flags = h[5]!;
     const granule = h.readBigInt64LE(6);
