@@ -20,10 +20,10 @@ function tkhd(enabled = true): Buffer {
   const matrix = Buffer.concat([u32(0x10000), u32(0), u32(0), u32(0), u32(0x10000), u32(0), u32(0), u32(0), u32(0x40000000)]);
   return full('tkhd', enabled ? 3 : 0, TIME, TIME, u32(1), u32(0), u32(2000), Buffer.alloc(16), matrix, u32(0), u32(0));
 }
-function track(handler: string, codec: string, sizes: number[], offsets: number[], opts: { fixedSize?: number; entry?: Buffer; dref?: number; extra?: Buffer[] } = {}): Buffer {
+function track(handler: string, codec: string, sizes: number[], offsets: number[], opts: { fixedSize?: number; perChunk?: number; entry?: Buffer; dref?: number; extra?: Buffer[] } = {}): Buffer {
   const entry = opts.entry ?? box(codec, Buffer.alloc(28));
   const stsz = opts.fixedSize !== undefined ? full('stsz', 0, u32(opts.fixedSize), u32(sizes[0]!)) : full('stsz', 0, u32(0), u32(sizes.length), ...sizes.map(u32));
-  const perChunk = opts.fixedSize !== undefined ? sizes[0]! : 1;
+  const perChunk = opts.perChunk ?? (opts.fixedSize !== undefined ? sizes[0]! : 1);
   const stbl = box('stbl', full('stsd', 0, u32(1), entry), full('stts', 0, u32(0)), full('stsc', 0, u32(1), u32(1), u32(perChunk), u32(1)), stsz, full('stco', 0, u32(offsets.length), ...offsets.map(u32)));
   const dref = full('dref', 0, u32(1), full('url ', opts.dref ?? 1));
   const minf = box('minf', handler === 'soun' ? full('smhd', 0, u32(0)) : full('nmhd', 0), box('dinf', dref), stbl);
@@ -157,5 +157,29 @@ describe('ISO-BMFF native rewriter', () => {
     const out = await strip(file);
     expect(out.subarray(ftyp.length + 8, ftyp.length + 208).equals(pcm)).toBe(true);
     expect(out.includes('SNDRMARK')).toBe(false);
+  });
+  it('handles a track with hundreds of thousands of chunks (an hour of video)', async () => {
+    const n = 300_000;
+    const ftyp = box('ftyp', Buffer.from('isom'), u32(0), Buffer.from('isom'));
+    const base = ftyp.length + 8;
+    const mdat = box('mdat', Buffer.alloc(n * 4, 0x11));
+    const entry = box('avc1', Buffer.alloc(78));
+    const stco = Buffer.alloc(n * 4);
+    for (let i = 0; i < n; i++) stco.writeUInt32BE(base + i * 4, i * 4);
+    const t = track('vide', 'avc1', [n], [], { fixedSize: 4, perChunk: 1, entry });
+    // swap in the long chunk offset table
+    const at = t.indexOf(Buffer.from('stco'));
+    const big = Buffer.concat([u32(16 + stco.length), Buffer.from('stco'), u32(0), u32(n), stco]);
+    const trak = Buffer.concat([t.subarray(0, at - 4), big, t.subarray(at + 12)]);
+    const fix = (b: Buffer, grow: number, types: string[]): void => {
+      for (const ty of types) {
+        const i = b.indexOf(Buffer.from(ty)) - 4;
+        b.writeUInt32BE(b.readUInt32BE(i) + grow, i);
+      }
+    };
+    fix(trak, big.length - 16, ['trak', 'mdia', 'minf', 'stbl']);
+    const file = Buffer.concat([ftyp, mdat, box('moov', mvhd(), trak)]);
+    const out = await strip(file);
+    expect(out.subarray(base, base + n * 4).equals(file.subarray(base, base + n * 4))).toBe(true);
   });
 });

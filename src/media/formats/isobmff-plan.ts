@@ -94,7 +94,8 @@ function scrubMoov(buf: Buffer, moov: Box, fmt: string): Scrubbed {
     }
     // Ranges are read before the scrub: it never touches the tables, but reading first keeps that obvious.
     const stbl = findPath(buf, b, ['mdia', 'minf', 'stbl'], fmt);
-    out.ranges.push(...chunkRanges(buf, stbl, handler, fmt));
+    // A loop, not push(...): an hour of video has more chunks than a call may take arguments.
+    for (const x of chunkRanges(buf, stbl, handler, fmt)) out.ranges.push(x);
     scrubBox(buf, b, fmt, handler);
     out.tracks++;
   }

@@ -53,7 +53,7 @@ export async function verifyBmffOutput(out: ByteSource, fmt: string): Promise<vo
             if (!isZero(name)) throw verifyFailed(fmt, 'a compressor name');
           }
         }
-        if (b.type === 'stbl') ranges.push(...chunkRanges(moov, b, h, fmt));
+        if (b.type === 'stbl') for (const x of chunkRanges(moov, b, h, fmt)) ranges.push(x);
         if (KEEP[b.type] !== undefined) walk(b, h);
       }
     };
