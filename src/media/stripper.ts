@@ -4,9 +4,11 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
-import { remux } from './container.js';
 import { mediaError } from './fail.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
+import { planBmff } from './formats/isobmff-plan.js';
+import { verifyBmffOutput } from './formats/isobmff-verify.js';
+import { planOgg, verifyOggOutput } from './formats/ogg-plan.js';
 import { planJpeg, verifyJpeg } from './formats/jpeg.js';
 import { planMp3, verifyMp3 } from './formats/mp3.js';
 import { planPng, verifyPng } from './formats/png.js';
@@ -15,35 +17,25 @@ import { planWebp, verifyWebp } from './formats/webp.js';
 import { id3v2Size, sniffVerdict, type SniffVerdict } from './sniff.js';
 import { coalesce, emitSegments, FileSource, segmentsLength, VirtualSource, type ByteSource } from './source.js';
 import { reencodeTiff } from './tiff.js';
-import { resolveTools, type ToolPaths } from './tools.js';
 import { MIME, type MediaFormat, type MediaInfo, type Plan } from './types.js';
 
 /** Options for {@link createMediaStripper}. */
 export interface MediaStripperOptions {
   /**
-   * How many ffmpeg / sharp jobs run at once. In-process rewriters are I/O-bound and not queued.
+   * How many sharp jobs (TIFF re-encodes) run at once. In-process rewriters, containers
+   * included, are I/O-bound and not queued; no format spawns a process.
    * @default os.availableParallelism()
    */
   concurrency?: number;
   /**
-   * Per-file limit for external tools (probe, remux, verify). A job past it is killed with SIGKILL
-   * and the strip fails with MEDIA_TIMEOUT.
-   * @default 300_000
-   */
-  timeoutMs?: number;
-  /**
    * Re-parse every output and fail with MEDIA_VERIFY_FAILED unless only whitelisted structures
-   * remain; for containers, also check with ffprobe that exactly the kept streams, packet for
-   * packet, are there; for TIFF, that decoded pixels are identical.
+   * remain (for containers: only real audio and video tracks, and zeros wherever a dropped track
+   * or box was); for TIFF, that decoded pixels are identical.
    * @default true
    */
   verify?: boolean;
-  /** @default '/usr/bin/ffmpeg' where present, else the binary shipped in `@ffmpeg-installer/ffmpeg` */
-  ffmpegPath?: string;
-  /** @default '/usr/bin/ffprobe' where present, else probing parses `ffmpeg -i` */
-  ffprobePath?: string;
   /**
-   * Parent of the private (0700) folder that holds temp outputs of ffmpeg and sharp.
+   * Parent of the private (0700) folder that holds temp outputs of sharp (TIFF).
    * @default os.tmpdir()
    */
   tempDir?: string;
@@ -65,7 +57,7 @@ export interface MediaStripper {
   /**
    * Sniffs `inputPath` from its bytes, strips every metadata structure, verifies the result and
    * returns it as a stream. Rejects with SunderError MEDIA_UNKNOWN_FORMAT, MEDIA_UNSUPPORTED,
-   * MEDIA_MALFORMED, MEDIA_TRUNCATED, MEDIA_VERIFY_FAILED, MEDIA_TOOL_FAILED, MEDIA_TIMEOUT or
+   * MEDIA_MALFORMED, MEDIA_TRUNCATED, MEDIA_VERIFY_FAILED, MEDIA_TOOL_FAILED (sharp, TIFF only) or
    * MEDIA_NOT_FOUND; messages never contain the file name or any value read from the file.
    */
   strip(inputPath: string): Promise<StripResult>;
@@ -81,6 +73,10 @@ const REWRITERS: Partial<Record<MediaFormat, Rewriter>> = {
   wav: { plan: planWav, verify: verifyWav },
   flac: { plan: planFlac, verify: verifyFlac },
   mp3: { plan: planMp3, verify: verifyMp3 },
+  mp4: { plan: (s) => planBmff(s, 'mp4'), verify: (s) => verifyBmffOutput(s, 'mp4') },
+  mov: { plan: (s) => planBmff(s, 'mov'), verify: (s) => verifyBmffOutput(s, 'mov') },
+  m4a: { plan: (s) => planBmff(s, 'm4a'), verify: (s) => verifyBmffOutput(s, 'm4a') },
+  ogg: { plan: planOgg, verify: verifyOggOutput },
 };
 
 const KIND: Record<MediaFormat, MediaInfo['kind']> = {
@@ -103,11 +99,8 @@ export async function sniffSource(src: FileSource): Promise<SniffVerdict> {
 export function createMediaStripper(options: MediaStripperOptions = {}): MediaStripper {
   const concurrency = options.concurrency ?? availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw mediaError('CONFIG_INVALID', 'expected `concurrency` to be an integer from 1 and up');
-  const timeoutMs = options.timeoutMs ?? 300_000;
-  if (!(timeoutMs > 0)) throw mediaError('CONFIG_INVALID', 'expected `timeoutMs` to be a positive number');
   const verify = options.verify ?? true;
   const queue = new PQueue({ concurrency });
-  let tools: ToolPaths | undefined;
   let dirPromise: Promise<string> | undefined;
   const privateDir = (): Promise<string> =>
     (dirPromise ??= (async () => {
@@ -140,12 +133,9 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
       }
       await src.close();
       const dir = await privateDir();
-      tools ??= resolveTools(options);
-      const t = tools;
-      const job = format === 'tiff'
-        ? () => reencodeTiff(inputPath, dir, verify)
-        : () => remux({ input: inputPath, format, tempDir: dir, tools: t, timeoutMs, verify });
-      const res = (await queue.add(job))!;
+      // Only TIFF is left off the in-process path: it is re-encoded losslessly by sharp.
+      if (format !== 'tiff') throw mediaError('MEDIA_UNSUPPORTED', `${format} has no rewriter`);
+      const res = (await queue.add(() => reencodeTiff(inputPath, dir, verify)))!;
       const stream = createReadStream(res.path, { highWaterMark: 1 << 20 });
       const dispose = once(async () => {
         stream.destroy();
