@@ -6,20 +6,18 @@
  * the raw character. Measured (bench/detect/known.ts) against folding the whole text into a view
  * string with one `indexOf` per form: no copy of the text, one load per character.
  */
-import { pinyin } from 'pinyin-pro';
-import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_, isHan as isHan_ } from './chars.js';
+import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_ } from './chars.js';
+import { formsOf as formsOf_ } from './known-forms.js';
 import type { Candidate } from './candidates.js';
 import type { EntityKind, KnownValue } from './types.js';
-import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizePhone as normalizePhone_ } from '../id/normalize.js';
 
 // Module-local copies of imported bindings: under tsx an imported binding is a getter call on
 // every access, which the hot loop cannot afford (measured: a sixth of scan time).
 const foldWidth = foldWidth_;
 const isAsciiAlnum = isAsciiAlnum_;
-const isHan = isHan_;
-const normalizeCnId = normalizeCnId_;
-const normalizeEmail = normalizeEmail_;
-const normalizePhone = normalizePhone_;
+const formsOf = formsOf_;
+
+export { formsOf } from './known-forms.js';
 
 /** A compiled set of one subject's identity values. Reuse it for all of that subject's records. */
 export interface KnownMatcher {
@@ -39,6 +37,8 @@ const SKIP = new Uint8Array(65536);
 for (const ch of ' \t\r\n\f\v-.·()（）\u00a0\u3000‐‑–—_') SKIP[ch.charCodeAt(0)] = 1;
 SKIP[0xff0d] = 1; // full-width hyphen
 SKIP[0xff0e] = 1; // full-width full stop
+// Brackets around a spelled-out "[at]" / "[dot]" or a name: folded away like parentheses.
+for (const ch of '[]【】〔〕') SKIP[ch.charCodeAt(0)] = 1;
 
 /** Folds one character into the view alphabet, or returns -1 when it is a separator. */
 export function fold(c: number): number {
@@ -63,51 +63,6 @@ export interface Form {
   /** First/last character is ASCII alphanumeric: the match must not continue a longer word or number. */
   edgeStart: boolean;
   edgeEnd: boolean;
-}
-
-function hanName(v: string): boolean {
-  if (v.length < 2 || v.length > 6) return false;
-  for (let i = 0; i < v.length; i++) if (!isHan(v.charCodeAt(i))) return false;
-  return true;
-}
-
-export function formsOf(kv: KnownValue): string[] {
-  const raw = kv.value;
-  switch (kv.kind) {
-    case 'CN_ID':
-    case 'CN_ID_PROBABLE': {
-      const id = normalizeCnId(raw);
-      if (id === undefined) return [raw];
-      const forms = [id];
-      // The same person's legacy 15-digit number (issued before 2000 to people born in the 1900s).
-      if (id.slice(6, 8) === '19') forms.push(id.slice(0, 6) + id.slice(8, 17));
-      return forms;
-    }
-    case 'PHONE': {
-      const p = normalizePhone(raw);
-      return [p === undefined ? raw : p.replace(/^\+/, '')];
-    }
-    case 'EMAIL':
-      return [normalizeEmail(raw) ?? raw];
-    case 'NAME': {
-      const v = raw.normalize('NFKC').replace(/\s+/g, '');
-      const forms = [v];
-      if (hanName(v)) {
-        // Pinyin forms: "Wang Xiaoming", "wangxiaoming", "Xiaoming Wang" (spaces are folded away).
-        const py = pinyin(v, { toneType: 'none', type: 'array', surname: 'head' }) as string[];
-        const surnameLen = py.length === 4 ? 2 : 1;
-        const sur = py.slice(0, surnameLen).join('');
-        const given = py.slice(surnameLen).join('');
-        forms.push(sur + given, given + sur);
-      } else {
-        const parts = raw.normalize('NFKC').trim().split(/\s+/);
-        if (parts.length > 1) forms.push([...parts.slice(1), parts[0]!].join(''));
-      }
-      return forms;
-    }
-    default:
-      return [raw];
-  }
 }
 
 /** Separator marker in FOLD. */
