@@ -97,6 +97,12 @@ class Compiled implements KnownMatcher {
    * text is never folded or copied as a whole.
    */
   private readonly filter = new Uint8Array(256);
+  /**
+   * A first code's group by its low byte: -1 none, -2 several (then `firsts` is searched). A
+   * subject's forms start with ~20 distinct codes (name contexts, phone suffixes), too many to
+   * search on every pre-filter hit.
+   */
+  private readonly groupLow = new Int16Array(256).fill(-1);
 
   /** `forms`: folded, distinct, at least two codes each (see `foldedForms`); this matcher keeps the array. */
   constructor(forms: Form[]) {
@@ -122,6 +128,10 @@ class Compiled implements KnownMatcher {
     this.firsts = new Uint16Array(firsts);
     this.groupFrom = new Int32Array(from);
     this.groupTo = new Int32Array(to);
+    for (let g = 0; g < firsts.length; g++) {
+      const b = firsts[g]! & 255;
+      this.groupLow[b] = this.groupLow[b] === -1 ? g : -2;
+    }
     // Every raw character folding to a first code: folding only lower-cases A-Z and narrows
     // full-width ASCII (asserted at load), so those are f, its upper case and their full widths.
     for (const f of firsts) {
@@ -144,21 +154,33 @@ class Compiled implements KnownMatcher {
     const firsts = this.firsts;
     const nFirst = firsts.length;
     const seconds = this.seconds;
+    const groupLow = this.groupLow;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (filter[c & 255] === 0) continue;
       const f = FOLD[c]!;
-      for (let g = 0; g < nFirst; g++) {
-        if (firsts[g] !== f) continue;
-        // The next folded character, shared by the group's forms: most tries end here.
-        let j = i + 1;
-        let f2 = SEP;
-        while (j < n && (f2 = FOLD[text.charCodeAt(j)]!) === SEP) j++;
-        if (j >= n) break;
-        const to = this.groupTo[g]!;
-        for (let k = this.groupFrom[g]!; k < to; k++) if (seconds[k] === f2) this.tryAt(text, i, j + 1, k, out);
-        break;
-      }
+      let g = groupLow[f & 255]!;
+      if (g === -1) continue;
+      if (g === -2) {
+        g = -1;
+        for (let q = 0; q < nFirst; q++) {
+          if (firsts[q] === f) {
+            g = q;
+            break;
+          }
+        }
+        if (g === -1) continue;
+      } else if (firsts[g] !== f) continue;
+      // A form starting with an ASCII letter or digit needs a boundary before it (`edgeStart`):
+      // inside a word or a number (a phone suffix form at every digit) no try can match.
+      if (f < 128 && i > 0 && sameClass(text.charCodeAt(i - 1), c)) continue;
+      // The next folded character, shared by the group's forms: most tries end here.
+      let j = i + 1;
+      let f2 = SEP;
+      while (j < n && (f2 = FOLD[text.charCodeAt(j)]!) === SEP) j++;
+      if (j >= n) continue;
+      const to = this.groupTo[g]!;
+      for (let k = this.groupFrom[g]!; k < to; k++) if (seconds[k] === f2) this.tryAt(text, i, j + 1, k, out);
     }
   }
 

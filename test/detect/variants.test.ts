@@ -86,6 +86,9 @@ const UNTOUCHED: { who: Who; text: string }[] = [
   { who: 'zhang', text: 'The fengshui of the zhangjiajie trip was fine.' },
   { who: 'mary', text: 'Maryland and Johnsonville are places; summary, primary.' },
   { who: 'zhang', text: 'Order 20240512, 3 items, total 1234.50 CNY.' },
+  // The phone's 8-digit suffix inside a longer number that is not the phone.
+  { who: 'zhang', text: '快递单号5512345678，已签收。' },
+  { who: 'zhang', text: 'Invoice 7712345678 paid; ref 11010519491 ok.' },
 ];
 
 /** Case-, width- and separator-insensitive form for the leak check. */
