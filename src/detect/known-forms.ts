@@ -35,12 +35,12 @@ const COMPOUND_SURNAMES = new Set([
 ]);
 /** Name contexts for a one-character surname: 老王, 小王, 王先生, 王姐... */
 const SURNAME_BEFORE = ['老', '小', '大'];
-const SURNAME_AFTER = ['先生', '女士', '小姐', '太太', '老师', '总', '经理', '医生', '大夫', '师傅', '阿姨', '叔', '姐', '哥', '工', '主任', '同学', '律师', '警官', '老板', '科长', '处长', '局长', '书记', '董'];
+const SURNAME_AFTER = ['先生', '女士', '小姐', '太太', '老师', '总', '经理', '医生', '师傅', '阿姨', '姐', '哥', '同学', '老板'];
 /** Name contexts for a one-character given name: 阿芳, 小芳, 芳芳, 芳姐... */
 const GIVEN_BEFORE = ['阿', '小'];
 const GIVEN_AFTER = ['姐', '哥', '妹', '弟', '儿', '宝', '仔'];
 /** Latin name contexts for a single pinyin syllable or a short Latin part ("Mr. Wang", "Xiao Wang"). */
-const LATIN_TITLES = ['mr', 'mrs', 'ms', 'miss', 'mister', 'madam', 'dr', 'prof', 'xiao', 'lao'];
+const LATIN_TITLES = ['mr', 'mrs', 'ms', 'miss', 'dr', 'xiao', 'lao'];
 
 function allHan(v: string): boolean {
   for (let i = 0; i < v.length; i++) if (!isHan(v.charCodeAt(i))) return false;
@@ -97,21 +97,27 @@ function pinyinSpellings(syllablesNone: string[], syllablesTone: string[]): stri
 
 function hanNameForms(v: string): string[] {
   const forms = [v];
-  const none = pinyin(v, { toneType: 'none', type: 'array', surname: 'head' }) as string[];
+  // One pinyin call (~10 µs): the toneless spelling is the toned one without its tone marks (ü kept).
   const tone = pinyin(v, { toneType: 'symbol', type: 'array', surname: 'head' }) as string[];
+  const none = tone.map((t) => t.normalize('NFD').replace(/[\u0300\u0301\u0304\u030c]/g, '').normalize('NFC'));
   const surLen = COMPOUND_SURNAMES.has(v.slice(0, 2)) || v.length === 4 ? 2 : 1;
   const sur = v.slice(0, surLen);
   const given = v.slice(surLen);
   const surPy = pinyinSpellings(none.slice(0, surLen), tone.slice(0, surLen));
   const givenPy = pinyinSpellings(none.slice(surLen), tone.slice(surLen));
   // "Wang Xiaoming", "wangxiaoming", "Xiaoming Wang" (spaces are folded away), with or without tones.
-  for (let i = 0; i < surPy.length && i < givenPy.length; i++) forms.push(surPy[i]! + givenPy[i]!, givenPy[i]! + surPy[i]!);
+  // Spellings are [toneless, toned, ü spellings of the toneless...]: toned goes with toned, every
+  // toneless spelling with every other.
+  forms.push(surPy[1]! + givenPy[1]!, givenPy[1]! + surPy[1]!);
+  const plain = (p: string[]) => [p[0]!, ...p.slice(2)];
+  for (const sp of plain(surPy)) for (const gp of plain(givenPy)) forms.push(sp + gp, gp + sp);
   if (sur.length >= 2) forms.push(sur, ...surPy);
   else {
     for (const b of SURNAME_BEFORE) forms.push(b + sur);
     for (const a of SURNAME_AFTER) forms.push(sur + a);
   }
-  for (const t of LATIN_TITLES) for (const s of surPy) forms.push(t + s);
+  // Titles with the toneless spelling only: each form costs matcher time for every subject.
+  for (const t of LATIN_TITLES) forms.push(t + surPy[0]!);
   if (given.length >= 2) forms.push(given, ...givenPy);
   else if (given.length === 1) {
     for (const b of GIVEN_BEFORE) forms.push(b + given);
@@ -134,19 +140,9 @@ function latinNameForms(raw: string): string[] {
   return forms;
 }
 
-/** Pinyin costs ~10 µs a name, and a subject's matcher is rebuilt as their values grow: remembered, bounded. */
-const nameCache = new Map<string, string[]>();
-const NAME_CACHE_MAX = 4096;
-
 function nameForms(raw: string): string[] {
   const v = raw.normalize('NFKC').replace(/\s+/g, '');
-  let forms = nameCache.get(v);
-  if (forms === undefined) {
-    forms = allHan(v) && v.length >= 2 && v.length <= 6 ? hanNameForms(v) : latinNameForms(raw);
-    if (nameCache.size >= NAME_CACHE_MAX) nameCache.clear();
-    nameCache.set(v, forms);
-  }
-  return forms;
+  return allHan(v) && v.length >= 2 && v.length <= 6 ? hanNameForms(v) : latinNameForms(raw);
 }
 
 /** Every spelling of one known value the matcher should find (before folding). */

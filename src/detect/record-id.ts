@@ -6,8 +6,12 @@
  * same id gives the same hash in every run, so re-ingesting a file still finds its duplicates.
  */
 import { createHmac } from 'node:crypto';
-import { createScanner, type KnownMatcher, type Scanner } from './index.js';
+import { createScanner, type Scanner } from './index.js';
+import { foldedFormsOf, foldString } from './known.js';
 import type { KnownValue } from './types.js';
+
+/** Forms shorter than this (a two-letter Latin name part) are not looked for in ids: "li" is in too many words. */
+const MIN_FORM = 3;
 
 /** The record-id key: held by the ingest role, never equal to the pseudonym key, used for nothing else. */
 export function recordIdKey(pseudonymKey: Uint8Array): Buffer {
@@ -18,24 +22,30 @@ export class RecordIdGuard {
   /** Every built-in recognizer, whatever the policy turns off: a record id is never business content. */
   private readonly scanner: Scanner = createScanner();
   private readonly key: Buffer;
-  /** A subject's records come together: the last values' matcher is kept. */
-  private lastValues = '';
-  private lastMatcher: KnownMatcher | undefined;
 
   constructor(pseudonymKey: Uint8Array) {
     this.key = recordIdKey(pseudonymKey);
   }
 
-  /** Whether `id` holds any finding of the detection engine or any of `values` (the record's own subject's). */
+  /**
+   * Whether `id` holds any finding of the detection engine or any form of `values` (the record's
+   * own subject's). The forms are looked for as plain substrings of the folded id, without the
+   * matcher's word boundaries and without compiling a matcher (this runs on the main thread for
+   * every record): hashing an id that only looked personal costs nothing but readability.
+   */
   looksPersonal(id: string, values: readonly KnownValue[] = []): boolean {
     if (this.scanner.scan(id).length > 0) return true;
     if (values.length === 0) return false;
-    const k = values.map((v) => `${v.kind}\0${v.value}`).join('\u0001');
-    if (k !== this.lastValues || this.lastMatcher === undefined) {
-      this.lastMatcher = this.scanner.compileKnown(values);
-      this.lastValues = k;
+    const folded = foldString(id);
+    // A name can only be in an id with a run of letters (and its pinyin forms cost a lookup).
+    const letters = /[a-z]{3}/i.test(id);
+    for (const v of values) {
+      if (v.kind === 'NAME' && !letters) continue;
+      for (const f of foldedFormsOf(v)) {
+        if (f.length >= MIN_FORM && folded.includes(f)) return true;
+      }
     }
-    return this.scanner.scan(id, { known: this.lastMatcher }).length > 0;
+    return false;
   }
 
   /** The id as Sunder stores and prints it: unchanged, or its keyed hash when it looks personal. */
