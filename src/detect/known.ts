@@ -6,20 +6,18 @@
  * the raw character. Measured (bench/detect/known.ts) against folding the whole text into a view
  * string with one `indexOf` per form: no copy of the text, one load per character.
  */
-import { pinyin } from 'pinyin-pro';
-import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_, isHan as isHan_ } from './chars.js';
+import { foldWidth as foldWidth_, isAsciiAlnum as isAsciiAlnum_ } from './chars.js';
+import { formsOf as formsOf_ } from './known-forms.js';
 import type { Candidate } from './candidates.js';
 import type { EntityKind, KnownValue } from './types.js';
-import { normalizeCnId as normalizeCnId_, normalizeEmail as normalizeEmail_, normalizePhone as normalizePhone_ } from '../id/normalize.js';
 
 // Module-local copies of imported bindings: under tsx an imported binding is a getter call on
 // every access, which the hot loop cannot afford (measured: a sixth of scan time).
 const foldWidth = foldWidth_;
 const isAsciiAlnum = isAsciiAlnum_;
-const isHan = isHan_;
-const normalizeCnId = normalizeCnId_;
-const normalizeEmail = normalizeEmail_;
-const normalizePhone = normalizePhone_;
+const formsOf = formsOf_;
+
+export { formsOf } from './known-forms.js';
 
 /** A compiled set of one subject's identity values. Reuse it for all of that subject's records. */
 export interface KnownMatcher {
@@ -39,6 +37,8 @@ const SKIP = new Uint8Array(65536);
 for (const ch of ' \t\r\n\f\v-.·()（）\u00a0\u3000‐‑–—_') SKIP[ch.charCodeAt(0)] = 1;
 SKIP[0xff0d] = 1; // full-width hyphen
 SKIP[0xff0e] = 1; // full-width full stop
+// Brackets around a spelled-out "[at]" / "[dot]" or a name: folded away like parentheses.
+for (const ch of '[]【】〔〕') SKIP[ch.charCodeAt(0)] = 1;
 
 /** Folds one character into the view alphabet, or returns -1 when it is a separator. */
 export function fold(c: number): number {
@@ -63,51 +63,6 @@ export interface Form {
   /** First/last character is ASCII alphanumeric: the match must not continue a longer word or number. */
   edgeStart: boolean;
   edgeEnd: boolean;
-}
-
-function hanName(v: string): boolean {
-  if (v.length < 2 || v.length > 6) return false;
-  for (let i = 0; i < v.length; i++) if (!isHan(v.charCodeAt(i))) return false;
-  return true;
-}
-
-export function formsOf(kv: KnownValue): string[] {
-  const raw = kv.value;
-  switch (kv.kind) {
-    case 'CN_ID':
-    case 'CN_ID_PROBABLE': {
-      const id = normalizeCnId(raw);
-      if (id === undefined) return [raw];
-      const forms = [id];
-      // The same person's legacy 15-digit number (issued before 2000 to people born in the 1900s).
-      if (id.slice(6, 8) === '19') forms.push(id.slice(0, 6) + id.slice(8, 17));
-      return forms;
-    }
-    case 'PHONE': {
-      const p = normalizePhone(raw);
-      return [p === undefined ? raw : p.replace(/^\+/, '')];
-    }
-    case 'EMAIL':
-      return [normalizeEmail(raw) ?? raw];
-    case 'NAME': {
-      const v = raw.normalize('NFKC').replace(/\s+/g, '');
-      const forms = [v];
-      if (hanName(v)) {
-        // Pinyin forms: "Wang Xiaoming", "wangxiaoming", "Xiaoming Wang" (spaces are folded away).
-        const py = pinyin(v, { toneType: 'none', type: 'array', surname: 'head' }) as string[];
-        const surnameLen = py.length === 4 ? 2 : 1;
-        const sur = py.slice(0, surnameLen).join('');
-        const given = py.slice(surnameLen).join('');
-        forms.push(sur + given, given + sur);
-      } else {
-        const parts = raw.normalize('NFKC').trim().split(/\s+/);
-        if (parts.length > 1) forms.push([...parts.slice(1), parts[0]!].join(''));
-      }
-      return forms;
-    }
-    default:
-      return [raw];
-  }
 }
 
 /** Separator marker in FOLD. */
@@ -142,6 +97,12 @@ class Compiled implements KnownMatcher {
    * text is never folded or copied as a whole.
    */
   private readonly filter = new Uint8Array(256);
+  /**
+   * A first code's group by its low byte: -1 none, -2 several (then `firsts` is searched). A
+   * subject's forms start with ~20 distinct codes (name contexts, phone suffixes), too many to
+   * search on every pre-filter hit.
+   */
+  private readonly groupLow = new Int16Array(256).fill(-1);
 
   /** `forms`: folded, distinct, at least two codes each (see `foldedForms`); this matcher keeps the array. */
   constructor(forms: Form[]) {
@@ -167,6 +128,10 @@ class Compiled implements KnownMatcher {
     this.firsts = new Uint16Array(firsts);
     this.groupFrom = new Int32Array(from);
     this.groupTo = new Int32Array(to);
+    for (let g = 0; g < firsts.length; g++) {
+      const b = firsts[g]! & 255;
+      this.groupLow[b] = this.groupLow[b] === -1 ? g : -2;
+    }
     // Every raw character folding to a first code: folding only lower-cases A-Z and narrows
     // full-width ASCII (asserted at load), so those are f, its upper case and their full widths.
     for (const f of firsts) {
@@ -189,21 +154,33 @@ class Compiled implements KnownMatcher {
     const firsts = this.firsts;
     const nFirst = firsts.length;
     const seconds = this.seconds;
+    const groupLow = this.groupLow;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (filter[c & 255] === 0) continue;
       const f = FOLD[c]!;
-      for (let g = 0; g < nFirst; g++) {
-        if (firsts[g] !== f) continue;
-        // The next folded character, shared by the group's forms: most tries end here.
-        let j = i + 1;
-        let f2 = SEP;
-        while (j < n && (f2 = FOLD[text.charCodeAt(j)]!) === SEP) j++;
-        if (j >= n) break;
-        const to = this.groupTo[g]!;
-        for (let k = this.groupFrom[g]!; k < to; k++) if (seconds[k] === f2) this.tryAt(text, i, j + 1, k, out);
-        break;
-      }
+      let g = groupLow[f & 255]!;
+      if (g === -1) continue;
+      if (g === -2) {
+        g = -1;
+        for (let q = 0; q < nFirst; q++) {
+          if (firsts[q] === f) {
+            g = q;
+            break;
+          }
+        }
+        if (g === -1) continue;
+      } else if (firsts[g] !== f) continue;
+      // A form starting with an ASCII letter or digit needs a boundary before it (`edgeStart`):
+      // inside a word or a number (a phone suffix form at every digit) no try can match.
+      if (f < 128 && i > 0 && sameClass(text.charCodeAt(i - 1), c)) continue;
+      // The next folded character, shared by the group's forms: most tries end here.
+      let j = i + 1;
+      let f2 = SEP;
+      while (j < n && (f2 = FOLD[text.charCodeAt(j)]!) === SEP) j++;
+      if (j >= n) continue;
+      const to = this.groupTo[g]!;
+      for (let k = this.groupFrom[g]!; k < to; k++) if (seconds[k] === f2) this.tryAt(text, i, j + 1, k, out);
     }
   }
 
@@ -238,14 +215,34 @@ export function sameClass(a: number, b: number): boolean {
   return la && lb;
 }
 
+/**
+ * The folded forms of one value, a name's remembered (bounded): a name's forms cost a pinyin lookup
+ * (~10 µs) and some fifty foldings, and the same subject's values come back record after record,
+ * to the main thread's record-id check and to each sealing thread's matcher.
+ */
+const foldedCache = new Map<string, readonly string[]>();
+const FOLDED_CACHE_MAX = 16_384;
+
+export function foldedFormsOf(kv: KnownValue): readonly string[] {
+  // Only names are worth remembering: the other kinds' forms cost a regex or two.
+  if (kv.kind !== 'NAME') return formsOf(kv).map(foldString);
+  const key = kv.value;
+  let out = foldedCache.get(key);
+  if (out === undefined) {
+    out = formsOf(kv).map(foldString);
+    if (foldedCache.size >= FOLDED_CACHE_MAX) foldedCache.clear();
+    foldedCache.set(key, out);
+  }
+  return out;
+}
+
 /** Appends the folded forms of `values` to `forms` (default: a new list), skipping empty values and forms already present. */
 export function foldedForms(values: readonly KnownValue[], forms: Form[] = []): Form[] {
   const seen = new Set<string>();
   for (const f of forms) seen.add(f.text);
   for (const kv of values) {
     if (typeof kv.value !== 'string' || kv.value.length === 0) continue;
-    for (const f of formsOf(kv)) {
-      const t = foldString(f);
+    for (const t of foldedFormsOf(kv)) {
       if (t.length < 2 || seen.has(t)) continue;
       seen.add(t);
       forms.push({ kind: kv.kind, text: t, edgeStart: isAsciiAlnum(t.charCodeAt(0)), edgeEnd: isAsciiAlnum(t.charCodeAt(t.length - 1)) });

@@ -15,6 +15,18 @@ function hasHan(s: string): boolean {
 }
 
 /**
+ * Digits with the head (an area code) and the tail kept, but never more than half of them: a
+ * short number (a 7-digit local line, a 5-digit service number) must not come out whole.
+ */
+function maskDigits(d: string, head: number, tail: number): string {
+  const shown = Math.floor(d.length / 2);
+  // The head (area code) first, but leave room for at least one tail digit.
+  const h = Math.min(head, shown > 1 ? shown - 1 : shown);
+  const t = Math.min(tail, shown - h);
+  return d.slice(0, h) + stars(d.length - h - t) + (t > 0 ? d.slice(-t) : '');
+}
+
+/**
  * CN_ID `110105***********X` (region and check character only), mobile `138****8000`, email
  * `x***@example.com`, Chinese name `王**`, Latin name `J***`, bank card `6222********1234`;
  * anything else keeps its first and last character when longer than four.
@@ -31,9 +43,7 @@ export function displayMask(kind: EntityKind, value: string): string {
       const p = normalizePhone(value);
       if (p === undefined) break;
       if (/^1[3-9]\d{9}$/.test(p)) return p.slice(0, 3) + '****' + p.slice(7);
-      const d = p.replace(/^\+/, '');
-      const ac = Math.max(areaCodeLength(d), 3);
-      return d.slice(0, ac) + stars(Math.max(0, d.length - ac - 4)) + d.slice(-4);
+      return maskDigits(p.replace(/^\+/, ''), Math.max(areaCodeLength(p.replace(/^\+/, '')), 3), 4);
     }
     case 'EMAIL': {
       const e = normalizeEmail(value) ?? value.normalize('NFKC').toLowerCase();
@@ -58,6 +68,7 @@ export function displayMask(kind: EntityKind, value: string): string {
       break;
   }
   const compact = Array.from(toHalfWidth(value).replace(SEPARATORS, ''));
+  // A short number kept as first and last digit would show 2 of 5: still at most half shown.
   if (compact.length <= 4) return stars(compact.length);
   return compact[0] + stars(compact.length - 2) + compact[compact.length - 1];
 }

@@ -38,6 +38,8 @@ import type { SourceItem } from './sources.js';
 import type { BoundedMap } from './bounded-map.js';
 import type { Inflight } from './inflight.js';
 import { failpoint } from './failpoints.js';
+import { RecordIdGuard } from '../detect/record-id.js';
+import { subjectValuesOf } from './split.js';
 
 export type { StoredMedia } from './seal.js';
 
@@ -139,11 +141,19 @@ function digestsOf(deps: BatchDeps, ids: NormalisedIds): BlindDigest[] {
   return out;
 }
 
+const recordIdGuards = new WeakMap<IngestKeys, RecordIdGuard>();
+function recordIdGuardOf(keys: IngestKeys): RecordIdGuard {
+  let g = recordIdGuards.get(keys);
+  if (g === undefined) recordIdGuards.set(keys, (g = new RecordIdGuard(keys.pseudonymKey)));
+  return g;
+}
+
 /** Parses, validates, gates and resolves a batch; registers what it will store in the overlay. */
 export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promise<PreparedBatch> {
   const { vault, keys, policy, inflight } = deps;
   const seq = inflight.begin();
   const slots: Slot[] = items.map((item) => ({ index: item.index, digests: [], blind: [] }));
+  const guard = recordIdGuardOf(keys);
 
   // 1. Parse, validate and gate: decided from each record alone.
   items.forEach((item, i) => {
@@ -155,9 +165,14 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     const v = validateRecord(item.value);
     if (!v.ok) {
       slot.outcome = { ...v.rejection, index: slot.index };
-      if (v.rejection.recordId !== undefined) slot.recordId = v.rejection.recordId;
+      if (v.rejection.recordId !== undefined) {
+        slot.recordId = guard.shown(v.rejection.recordId, subjectValuesOf(item.value));
+        slot.outcome.recordId = slot.recordId;
+      }
       return;
     }
+    // A record id that looks personal is stored and printed as its keyed hash (record-id.ts).
+    v.record.recordId = guard.shown(v.record.recordId, subjectValuesOf(v.record));
     slot.recordId = v.record.recordId;
     const g = gateRecord(v.record, policy);
     if (!g.ok) {
@@ -352,8 +367,10 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
   })), { urgent: prepared.mediaPlan.size > 0 });
   toSeal.forEach((slot, i) => {
     const r = results[i]!;
-    slot.sealed = r;
     if (r.publicKey !== undefined) learnPublicKey(deps, slot.subject!.keyId, r.publicKey);
+    // Refused while scrubbing (a name holds an identifier): nothing was sealed for it.
+    if (r.rejection !== undefined) slot.outcome = rejected(slot, r.rejection.code, r.rejection.path, r.rejection.reason);
+    else slot.sealed = r;
   });
 }
 

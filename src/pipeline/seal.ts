@@ -14,7 +14,7 @@ import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { BoundedMap } from './bounded-map.js';
-import { operatorsOf, Scrubber, scannerOptionsOf } from './scrub.js';
+import { operatorsOf, Scrubber, scannerOptionsOf, scrubBusiness, type NameRejection } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
 /** What the pipeline knows about one stored media file, as listed in the business object. */
@@ -66,6 +66,8 @@ export interface SealResult {
   publicKey?: Uint8Array;
   /** Identifiers masked in the business text, by kind. */
   counts: Record<string, number>;
+  /** Set when the record is refused (nothing was sealed: `sealed` is empty). */
+  rejection?: NameRejection;
 }
 
 export interface RecordSealerOptions {
@@ -183,6 +185,15 @@ export class RecordSealer {
     const { publicKey, recipient } = this.recipientFor(task);
     if (task.publicKey === undefined) result.publicKey = publicKey;
 
+    // The business side first: a record refused for a name that holds an identifier seals nothing.
+    const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
+    const counts: Record<string, number> = {};
+    // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
+    const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
+    const scrubbed = scrubBusiness(this.scrubber, g.record, policy, matcher, counts, scope);
+    if ('rejection' in scrubbed) return { ...result, rejection: scrubbed.rejection, objectId: '', sealed: new Uint8Array(0), counts: {} };
+    const { text, attributes } = scrubbed;
+
     // The identity side: sealed when the record tells something about the subject that this run
     // has not sealed yet. A record that repeats known facts (most of a subject's records carry
     // a subset of what their first one did) adds no entry; the officer reads the union.
@@ -198,21 +209,6 @@ export class RecordSealer {
       this.facts.set(task.subjectId, merged);
     }
 
-    // The business side: scrubbed, generalised, sealed.
-    const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
-    const counts: Record<string, number> = {};
-    const text: Record<string, string> = {};
-    // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
-    const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
-    const inText = g.record.business.text;
-    for (const field of Object.keys(inText)) text[field] = this.scrubber.scrub(inText[field]!, matcher, counts, scope);
-    const attributes: Record<string, unknown> = {};
-    const inAttributes = g.record.business.attributes;
-    for (const name of Object.keys(inAttributes)) {
-      const value = inAttributes[name];
-      if ((policy.attributes[name] ?? 'business') !== 'business') continue;
-      attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts, scope) : value;
-    }
     const objectIdBytes = randomId();
     const objectId = objectIdBytes.toString('base64url');
     const business: BusinessObject = {

@@ -108,6 +108,26 @@ export function knownValuesOf(g: GatedRecord): KnownValue[] {
   });
 }
 
+/**
+ * The identity values a record (valid or not) names for its subject and guardian, as given: what
+ * a record id must not contain (`RecordIdGuard`). Reads a raw value defensively.
+ */
+export function subjectValuesOf(record: unknown): KnownValue[] {
+  const out: KnownValue[] = [];
+  const subject = typeof record === 'object' && record !== null ? (record as { subject?: unknown }).subject : undefined;
+  const take = (who: unknown) => {
+    if (typeof who !== 'object' || who === null) return;
+    const w = who as Record<string, unknown>;
+    for (const [field, kind] of [['name', 'NAME'], ['idNumber', 'CN_ID'], ['phone', 'PHONE'], ['email', 'EMAIL']] as const) {
+      const v = w[field];
+      if (typeof v === 'string' && v.trim() !== '') out.push({ kind, value: v });
+    }
+  };
+  take(subject);
+  if (typeof subject === 'object' && subject !== null) take((subject as { guardian?: unknown }).guardian);
+  return out;
+}
+
 /** JSON with object keys sorted at every depth: equal values give equal bytes. */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;

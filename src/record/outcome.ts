@@ -21,6 +21,7 @@ export const REJECT_CODES = [
   'EMAIL_INVALID',
   'MEDIA_UNSUPPORTED', // media the pipeline cannot de-identify losslessly
   'MEDIA_REJECTED', // a media file that is unknown, truncated or malformed
+  'IDENTIFIER_IN_NAME', // the project name or a business field's name holds an identifier; `path` names the parent, never the name
   'INTERNAL', // a bug: reported, never swallowed
 ] as const;
 export type RejectCode = (typeof REJECT_CODES)[number];
