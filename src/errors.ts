@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'KEYS_MISSING'
   | 'KEYS_WRONG'
   | 'STORE_CORRUPT'
+  // a remote object store (S3): after the SDK's retries, refused credentials, a refused request
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_DENIED'
+  | 'STORE_REJECTED'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'
