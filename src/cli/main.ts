@@ -16,16 +16,19 @@ import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
+import { openConfiguredStore } from '../config/store-url.js';
 
 interface GlobalOptions {
   data?: string;
   keys?: string;
+  store?: string;
 }
 
 const program = new Command('sunder')
   .description('Split collected records into a sealed identity vault and pseudonymised, scrubbed, encrypted business objects.')
   .option('--data <dir>', 'data directory of the embedded default', 'sunder-data')
   .option('--keys <dir>', 'folder of the role key files (default: <data>/keys)')
+  .option('--store <url>', 'object store: file:///path or s3://bucket/prefix (default: $SUNDER_STORE, else <data>/objects)')
   .showHelpAfterError();
 
 const globals = () => program.opts<GlobalOptions>();
@@ -64,9 +67,11 @@ program
       if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
     }
     const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
+    const store = await openConfiguredStore(globals().store);
     const ingestor = await Ingestor.open({
       ...layoutOpts(),
       ...(policy === undefined ? {} : { policy }),
+      ...(store === undefined ? {} : { store }),
       media: createMediaStep,
       onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
     });
@@ -97,6 +102,7 @@ program
       }
     } finally {
       await ingestor.close();
+      await store?.close?.();
     }
     if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
   });
@@ -108,7 +114,9 @@ program
   .option('--project <name>', 'only this project')
   .option('--json', 'print one JSON summary as the last line of stdout')
   .action(async (opts: { out: string; project?: string; json?: boolean }) => {
-    const s = await exportDataset({ ...layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }) });
+    const store = await openConfiguredStore(globals().store);
+    const s = await exportDataset({ ...layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }), ...(store === undefined ? {} : { store }) })
+      .finally(() => store?.close?.());
     process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
   });
 
