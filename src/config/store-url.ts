@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { SunderError } from '../errors.js';
 import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
-import type { S3ServerSideEncryption } from '../store/s3.js';
+import type { S3ServerSideEncryption, S3StoreOptions } from '../store/s3.js';
 
 export type StoreUrl =
   | { kind: 'file'; path: string }
@@ -123,6 +123,12 @@ export async function openStore(url: StoreUrl, env: NodeJS.ProcessEnv = process.
     ...(url.pathStyle === undefined ? {} : { pathStyle: url.pathStyle }),
     ...(url.serverSideEncryption === undefined ? {} : { serverSideEncryption: url.serverSideEncryption }),
   });
+}
+
+/** The S3 store with every option (part size, retries, timeouts, credentials), the SDK loaded on first use. */
+export async function createS3Store(options: S3StoreOptions): Promise<ObjectStore> {
+  const { S3ObjectStore } = await import('../store/s3.js');
+  return new S3ObjectStore(options);
 }
 
 /**

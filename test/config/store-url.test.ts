@@ -1,6 +1,6 @@
 /** Store URLs: what parses, what is refused with CONFIG_INVALID naming the field, and that no error echoes the URL. */
 import { describe, expect, it } from 'vitest';
-import { openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom } from '../../src/config/store-url.js';
+import { createS3Store, openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom } from '../../src/config/store-url.js';
 import { FsObjectStore } from '../../src/store/fs.js';
 import { S3ObjectStore } from '../../src/store/s3.js';
 
@@ -92,5 +92,13 @@ describe('openConfiguredStore', () => {
 
   it('opens an fs store for file: URLs', async () => {
     expect((await openStore({ kind: 'file', path: '/tmp/x' })).name).toBe('fs');
+  });
+});
+
+describe('createS3Store', () => {
+  it('builds the S3 driver with its options, through the lazy import', async () => {
+    const store = await createS3Store({ bucket: 'sunder-media', region: 'eu-west-1', partSize: 16 * 1024 * 1024 });
+    expect(store).toBeInstanceOf(S3ObjectStore);
+    await store.close?.();
   });
 });
