@@ -18,6 +18,10 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       expect(await drain(await store.get('segments/AAAAAAAAAAAAAAAA'))).toEqual(body);
       expect(await store.getRange('segments/AAAAAAAAAAAAAAAA', 5, 10)).toEqual(body.subarray(5, 15));
       expect(await store.has('segments/AAAAAAAAAAAAAAAA')).toBe(true);
+      // A range the object does not hold: the vault and the store disagree.
+      await expect(store.getRange('segments/AAAAAAAAAAAAAAAA', body.length - 4, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+      await expect(store.getRange('segments/AAAAAAAAAAAAAAAA', body.length + 10, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+      await expect(store.getRange('segments/ZZZZZZZZZZZZZZZZ', 0, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     });
 
     it('puts a stream of many chunks and reports its size', async () => {

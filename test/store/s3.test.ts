@@ -214,6 +214,21 @@ describe('S3 errors', () => {
     await expect(store.has('segments/UNREACHABLEUNREA')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', message: expect.stringMatching(/ECONNREFUSED/) });
   });
 
+  it('maps a missing region to CONFIG_INVALID at store.region', async () => {
+    const saved = { AWS_REGION: process.env.AWS_REGION, AWS_DEFAULT_REGION: process.env.AWS_DEFAULT_REGION, AWS_CONFIG_FILE: process.env.AWS_CONFIG_FILE };
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    process.env.AWS_CONFIG_FILE = '/nonexistent/aws-config';
+    try {
+      const t = s3Target();
+      const store = new S3ObjectStore({ bucket: t.bucket, endpoint: t.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+      opened.push(store);
+      await expect(store.has('segments/NOREGIONNOREGION')).rejects.toMatchObject({ code: 'CONFIG_INVALID', path: ['store', 'region'] });
+    } finally {
+      for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+    }
+  });
+
   it('refuses a part size below S3\'s 5 MiB minimum', () => {
     expect(() => new S3ObjectStore({ bucket: 'b', partSize: MiB })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['store', 'partSize'] }));
   });
