@@ -158,8 +158,17 @@ export class S3ObjectStore implements ObjectStore {
     const Key = this.remote(key);
     try {
       const res = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key }));
-      if (!(res.Body instanceof Readable)) throw new SunderError('STORE_CORRUPT', `[s3] object ${key} came back without a body`);
-      return res.Body;
+      const body = res.Body;
+      if (!(body instanceof Readable)) throw new SunderError('STORE_CORRUPT', `[s3] object ${key} came back without a body`);
+      // The SDK retries until the headers arrive, not while the body streams: a connection
+      // dropped mid-body surfaces here, as a SunderError like every other store failure.
+      return Readable.from((async function* () {
+        try {
+          yield* body;
+        } catch (err) {
+          throw s3Error('get', key, err);
+        }
+      })());
     } catch (err) {
       throw s3Error('get', key, err);
     }

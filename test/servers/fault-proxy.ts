@@ -1,13 +1,14 @@
 /**
  * A loopback HTTP proxy in front of an S3 endpoint that injects faults into the next N matching
  * requests: an HTTP 503 SlowDown or 500, a connection reset, or a stall (no answer at all, until
- * the client times out). Everything else is forwarded unchanged, Host header included, so the
+ * the client times out), or a response cut halfway through its body (`cut`: forwarded upstream,
+ * then the connection drops). Everything else is forwarded unchanged, Host header included, so the
  * client's SigV4 signature still verifies upstream. It also records what passed, for assertions.
  */
 import { createServer, request, type IncomingHttpHeaders, type IncomingMessage, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 
-export type Fault = 'slowdown' | 'internal' | 'reset' | 'stall';
+export type Fault = 'slowdown' | 'internal' | 'reset' | 'stall' | 'cut';
 
 export interface SeenRequest {
   method: string;
@@ -61,7 +62,7 @@ export class FaultProxy {
     this.seen.push(seen);
     req.on('data', (c: Buffer) => (this.bytesIn += c.length));
     const plan = this.plans.find((p) => p.left > 0 && p.match(seen));
-    if (plan !== undefined) {
+    if (plan !== undefined && plan.fault !== 'cut') {
       plan.left--;
       seen.fault = plan.fault;
       if (plan.fault === 'stall') {
@@ -81,9 +82,28 @@ export class FaultProxy {
       });
       return;
     }
+    const cut = plan?.fault === 'cut';
+    if (cut) {
+      plan!.left--;
+      seen.fault = 'cut';
+    }
     const out = request({ host: up.hostname, port: up.port, method: req.method, path: req.url, headers: req.headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
-      upRes.pipe(res);
+      if (!cut) {
+        upRes.pipe(res);
+        return;
+      }
+      // Half the declared body, then the connection drops.
+      let budget = Math.floor(Number(upRes.headers['content-length'] ?? 0) / 2);
+      upRes.on('data', (c: Buffer) => {
+        if (budget <= 0) return;
+        res.write(c.subarray(0, budget));
+        budget -= c.length;
+        if (budget <= 0) {
+          upRes.destroy();
+          res.socket?.destroy();
+        }
+      });
     });
     out.on('error', () => res.destroy());
     req.pipe(out);

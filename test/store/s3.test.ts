@@ -82,6 +82,18 @@ describe('S3 store through a fault proxy', () => {
     await expect(viaProxy({ maxAttempts: 1 }).put('segments/GIVEUPGIVEUPGIVE', Buffer.from('x'))).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
   });
 
+  it('fails a body cut mid-stream with STORE_UNAVAILABLE, in get and in getRange', async () => {
+    const store = viaProxy({ maxAttempts: 1 });
+    const body = Buffer.alloc(256 * 1024, 3);
+    await store.put('media/CUTCUTCUTCUTCUT1', body);
+    proxy.inject('cut', 1, isGet);
+    const err = await drain(await store.get('media/CUTCUTCUTCUTCUT1')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    proxy.inject('cut', 1, isGet);
+    await expect(store.getRange('media/CUTCUTCUTCUTCUT1', 0, body.length)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    expect(await drain(await store.get('media/CUTCUTCUTCUTCUT1'))).toEqual(body);
+  });
+
   it('times out a stalled request and retries it; a server that always stalls ends in STORE_UNAVAILABLE', async () => {
     const store = viaProxy({ idleTimeoutMs: 400, maxAttempts: 2 });
     await store.put('segments/STALLSTALLSTALL1', Buffer.from('x'));
