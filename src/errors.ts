@@ -19,6 +19,10 @@ export type ErrorCode =
   | 'PATH_NOT_DIRECTORY'
   | 'PATH_IS_DIRECTORY'
   | 'TOO_MANY_OPEN_FILES'
+  // a remote object store (S3): after the SDK's retries, refused credentials, a refused request
+  | 'STORE_UNAVAILABLE'
+  | 'STORE_DENIED'
+  | 'STORE_REJECTED'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'

@@ -52,3 +52,6 @@ export type { KeyStore, SubjectKeyRow } from './keystore/keystore.js';
 export { SqliteKeyStore } from './keystore/sqlite.js';
 export type { ObjectStore } from './store/object-store.js';
 export { FsObjectStore } from './store/fs.js';
+// The S3 driver loads the AWS SDK (~1 s here), so it is reached only through these, on demand.
+export type { S3StoreOptions, S3ServerSideEncryption } from './store/s3.js';
+export { createS3Store, openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom, type StoreUrl } from './config/store-url.js';

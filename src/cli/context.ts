@@ -7,11 +7,14 @@ import type { Command } from 'commander';
 export interface GlobalOptions {
   data?: string;
   keys?: string;
+  store?: string;
 }
 
 export interface CliContext {
   /** `{ dataDir?, keysDir? }` from `--data` and `--keys`, for `layoutOf` and the library calls. */
   layoutOpts(): { dataDir?: string; keysDir?: string };
+  /** `--store` as given (a URL), else undefined: `openConfiguredStore` falls back to `SUNDER_STORE`. */
+  storeUrl(): string | undefined;
 }
 
 export function contextOf(program: Command): CliContext {
@@ -19,6 +22,9 @@ export function contextOf(program: Command): CliContext {
     layoutOpts() {
       const g = program.opts<GlobalOptions>();
       return { ...(g.data === undefined ? {} : { dataDir: g.data }), ...(g.keys === undefined ? {} : { keysDir: g.keys }) };
+    },
+    storeUrl() {
+      return program.opts<GlobalOptions>().store;
     },
   };
 }

@@ -24,6 +24,7 @@ const program = new Command('sunder')
   .version(version, '-V, --version', 'print the version')
   .addOption(new Option('--data <dir>', 'data directory of the embedded default').env('SUNDER_DATA').default('sunder-data'))
   .addOption(new Option('--keys <dir>', 'folder of the role key files (default: <data>/keys)').env('SUNDER_KEYS'))
+  .option('--store <url>', 'object store: file:///path or s3://bucket/prefix (default: $SUNDER_STORE, else <data>/objects)')
   .showHelpAfterError()
   // Usage errors throw (CommanderError) instead of exiting 1, so they get exit code 2 below.
   .exitOverride();

@@ -121,6 +121,11 @@ export class FsObjectStore implements ObjectStore {
     });
   }
 
+  async deleteMany(keys: readonly string[]): Promise<void> {
+    for (const key of keys) assertSafeKey(key);
+    for (const key of keys) await this.delete(key);
+  }
+
   async *list(prefix: string): AsyncIterable<string> {
     let names: string[];
     try {

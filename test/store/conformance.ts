@@ -18,6 +18,10 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       expect(await drain(await store.get('segments/AAAAAAAAAAAAAAAA'))).toEqual(body);
       expect(await store.getRange('segments/AAAAAAAAAAAAAAAA', 5, 10)).toEqual(body.subarray(5, 15));
       expect(await store.has('segments/AAAAAAAAAAAAAAAA')).toBe(true);
+      // A range the object does not hold: the vault and the store disagree.
+      await expect(store.getRange('segments/AAAAAAAAAAAAAAAA', body.length - 4, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+      await expect(store.getRange('segments/AAAAAAAAAAAAAAAA', body.length + 10, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
+      await expect(store.getRange('segments/ZZZZZZZZZZZZZZZZ', 0, 10)).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     });
 
     it('puts a stream of many chunks and reports its size', async () => {
@@ -40,6 +44,19 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       await expect(store.get('media/CCCCCCCCCCCCCCCC')).rejects.toMatchObject({ code: 'STORE_CORRUPT' });
     });
 
+    it('deletes many keys at once, missing ones included', async () => {
+      const store = await make();
+      const keys = Array.from({ length: 5 }, (_, i) => `segments/EEEEEEEEEEEEEEE${i}`);
+      for (const k of keys) await store.put(k, Buffer.from(k));
+      await store.put('segments/FFFFFFFFFFFFFFFF', Buffer.from('kept'));
+      await store.deleteMany([...keys, 'segments/GGGGGGGGGGGGGGGG']);
+      const listed: string[] = [];
+      for await (const k of store.list('segments')) listed.push(k);
+      expect(listed.filter((k) => keys.includes(k))).toEqual([]);
+      expect(await store.has('segments/FFFFFFFFFFFFFFFF')).toBe(true);
+      await store.deleteMany([]);
+    });
+
     it('leaves no object behind when a streamed put fails', async () => {
       const store = await make();
       const failing = new Readable({
@@ -56,6 +73,7 @@ export function objectStoreConformance(name: string, make: () => Promise<ObjectS
       const store = await make();
       await expect(store.put('media/../../etc/passwd', Buffer.from('x'))).rejects.toThrow(/object key/);
       await expect(store.put('media/王小明.jpg', Buffer.from('x'))).rejects.toThrow(/object key/);
+      await expect(store.deleteMany(['media/AAAAAAAAAAAAAAAA', 'media/../x'])).rejects.toThrow(/object key/);
     });
   });
 }

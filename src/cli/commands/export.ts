@@ -1,5 +1,6 @@
 /** `sunder export`: decrypts business objects with the exporter key into a customer dataset. */
 import { Command } from 'commander';
+import { openConfiguredStore } from '../../config/store-url.js';
 import { exportDataset } from '../../export/export.js';
 import type { CliContext } from '../context.js';
 
@@ -18,7 +19,12 @@ export function exportCommand(ctx: CliContext): Command {
     .option('--project <name>', 'only this project')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
-      const s = await exportDataset({ ...ctx.layoutOpts(), out: opts.out, force: opts.force === true, ...(opts.project === undefined ? {} : { project: opts.project }) });
+      const store = await openConfiguredStore(ctx.storeUrl());
+      const s = await exportDataset({
+        ...ctx.layoutOpts(), out: opts.out, force: opts.force === true,
+        ...(opts.project === undefined ? {} : { project: opts.project }),
+        ...(store === undefined ? {} : { store }),
+      }).finally(() => store?.close?.());
       process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
     });
 }

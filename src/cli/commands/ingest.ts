@@ -6,6 +6,7 @@ import { Ingestor, type RunSummary } from '../../pipeline/ingest.js';
 import { createMediaStep } from '../../pipeline/media-step.js';
 import type { InputFormat } from '../../pipeline/sources.js';
 import { loadPolicy } from '../../record/policy.js';
+import { openConfiguredStore } from '../../config/store-url.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { Progress } from '../progress.js';
@@ -33,9 +34,11 @@ export function ingestCommand(ctx: CliContext): Command {
         if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
       }
       const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
+      const store = await openConfiguredStore(ctx.storeUrl());
       const ingestor = await Ingestor.open({
         ...ctx.layoutOpts(),
         ...(policy === undefined ? {} : { policy }),
+        ...(store === undefined ? {} : { store }),
         media: createMediaStep,
         onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
       });
@@ -66,6 +69,7 @@ export function ingestCommand(ctx: CliContext): Command {
         }
       } finally {
         await ingestor.close();
+        await store?.close?.();
       }
       if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
       // Every record has its outcome, but not every record is stored: say so to a script.
