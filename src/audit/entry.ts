@@ -85,8 +85,10 @@ let scanner: Scanner | undefined;
 /** True when the detection engine finds an identifier (phone, ID number, email, name, ...) in `text`. */
 export function looksPersonal(text: string): boolean {
   scanner ??= createScanner();
-  // Separators become spaces so that `ops.13800138000` is scanned as words, as a person reads it.
-  return scanner.scan(text.replace(/[._:-]/g, ' ')).length > 0;
+  if (scanner.scan(text).length > 0) return true;
+  // Again with separators as spaces, so that `rec-13800138000` is scanned as words, as a person reads it.
+  const spaced = text.replace(/[._:-]/g, ' ');
+  return spaced !== text && scanner.scan(spaced).length > 0;
 }
 
 function invalid(message: string, path: (string | number)[]): SunderError {

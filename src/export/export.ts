@@ -16,6 +16,8 @@ import { scopedToken } from '../crypto/hmac.js';
 import { loadRoleKeys } from '../crypto/keys.js';
 import { SubjectKeyring } from '../crypto/subject-keys.js';
 import { SunderError } from '../errors.js';
+import { auditExport } from '../audit/hooks.js';
+import { ensureAuditKey } from '../audit/open.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf } from '../layout.js';
@@ -63,6 +65,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
     throw new SunderError('FILE_NOT_FOUND', `no vault at ${layout.vault}; ingest something first or pass --data DIR`);
   }
   const keys = await loadRoleKeys(layout.keysDir, 'exporter');
+  await ensureAuditKey(layout);
   const vault = options.vault ?? new SqliteVault(layout.vault);
   const keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
   const store = options.store ?? new FsObjectStore(layout.objects);
@@ -141,6 +144,9 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
       if (!out.write(JSON.stringify(line) + '\n')) await once(out, 'drain');
       summary.records++;
     }
+  } catch (err) {
+    await auditExport(layout, summary, options, err);
+    throw err;
   } finally {
     out.end();
     await once(out, 'close');
@@ -149,5 +155,6 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   }
   summary.elapsedMs = Date.now() - started;
   await writeFile(join(options.out, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
+  await auditExport(layout, summary, options);
   return summary;
 }

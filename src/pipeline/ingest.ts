@@ -13,6 +13,8 @@ import { scopedToken, textTokenKey } from '../crypto/hmac.js';
 import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
+import { auditIngestRun } from '../audit/hooks.js';
+import { ensureAuditKey } from '../audit/open.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
@@ -130,6 +132,7 @@ export class Ingestor {
         '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
     }
     const keys = await loadRoleKeys(layout.keysDir, 'ingest');
+    await ensureAuditKey(layout);
     const lock = WriterLock.acquire(layout.dataDir);
     let vault: Vault | undefined;
     let keystore: KeyStore | undefined;
@@ -246,6 +249,7 @@ export class Ingestor {
       };
       let next = pull();
       let inflight: Promise<BatchResult> | undefined;
+      let failed: unknown;
       try {
         for (;;) {
           let step: IteratorResult<SourceItem[]>;
@@ -286,6 +290,9 @@ export class Ingestor {
           inflight = undefined;
           yield* account(await last);
         }
+      } catch (err) {
+        failed = err;
+        throw err;
       } finally {
         // A consumer that stops early, or an error elsewhere, still lets the batch in flight
         // settle before the stores close under it; if it committed, its outcomes are logged.
@@ -301,6 +308,7 @@ export class Ingestor {
         await once(log, 'close');
         await writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', { mode: 0o600 });
         await this.vault.finishRun(runId, JSON.stringify(summary));
+        await auditIngestRun(this.layout, summary, failed);
       }
     }.bind(this));
   }
