@@ -29,6 +29,8 @@ export interface AuditLogOptions {
   now?: () => Date;
   /** How long to wait for another process's append. @default 10000 */
   lockTimeoutMs?: number;
+  /** Create the folder, an empty log and its sidecar when none exist. False for a read-only look (verify, list). @default true */
+  create?: boolean;
 }
 
 export interface AuditQuery {
@@ -96,8 +98,9 @@ export class AuditLog {
 
   /** Opens (creating the folder and an empty log) the audit log in `dir`. */
   static async open(dir: string, key: AuditKey, options: AuditLogOptions = {}): Promise<AuditLog> {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     const log = new AuditLog(dir, key, options);
+    if (options.create === false) return log;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (!existsSync(log.file) && !existsSync(log.headFile)) {
       // The sidecar exists before the first entry does, so a log with entries and no sidecar
       // is never a crash, always a deletion.

@@ -26,10 +26,20 @@ export async function ensureAuditKey(layout: { dataDir: string; keysDir: string 
   return true;
 }
 
-/** Opens the data folder's audit log, creating the audit key first when `create` allows it. */
-export async function openAuditLog(layout: { dataDir: string; keysDir: string }, options: AuditLogOptions & { create?: boolean } = {}): Promise<AuditLog> {
+/**
+ * Opens the data folder's audit log. With `create` (the default) the audit key, the folder, an
+ * empty log and its sidecar are created when absent; without, nothing is written.
+ */
+export async function openAuditLog(layout: { dataDir: string; keysDir: string }, options: AuditLogOptions = {}): Promise<AuditLog> {
   if (options.create !== false) await ensureAuditKey(layout);
   return AuditLog.open(auditDirOf(layout.dataDir), await loadAuditKey(layout.keysDir), options);
+}
+
+/** For `sunder init`: the audit key and an empty log with its sidecar; true when the key was new. */
+export async function initAudit(layout: { dataDir: string; keysDir: string }): Promise<boolean> {
+  const created = await ensureAuditKey(layout);
+  await openAuditLog(layout);
+  return created;
 }
 
 /**

@@ -16,6 +16,12 @@ import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
+import { initAudit } from '../audit/open.js';
+import { registerAuditList } from './commands/audit-list.js';
+import { registerAuditVerify } from './commands/audit-verify.js';
+import { registerRequestClose } from './commands/request-close.js';
+import { registerRequestOpen } from './commands/request-open.js';
+import { registerRequests } from './commands/requests.js';
 
 interface GlobalOptions {
   data?: string;
@@ -39,6 +45,7 @@ program
   .description('create the role key files (ingest, officer, exporter), one file per role')
   .action(async () => {
     const layout = layoutOf(layoutOpts());
+    if (await initAudit(layout)) process.stdout.write(`created the audit key ${layout.keysDir}/audit.json and the audit log in ${layout.dataDir}/audit\n`);
     if (roleKeysExist(layout.keysDir)) {
       process.stdout.write(`role keys already exist in ${layout.keysDir}\n`);
       return;
@@ -123,6 +130,12 @@ program
     const scanner = opts.policy === undefined ? {} : { scanner: scannerOptionsOf(await loadPolicy(opts.policy)) };
     await runScan({ ...(file === undefined ? {} : { file }), json: opts.json === true, mask: opts.mask === true, stdin: process.stdin, stdout: process.stdout, ...scanner });
   });
+
+registerAuditVerify(program);
+registerAuditList(program);
+registerRequests(program);
+registerRequestOpen(program);
+registerRequestClose(program);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (isSunderError(err)) {
