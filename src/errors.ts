@@ -30,6 +30,7 @@ export type ErrorCode =
   // audit log and rights requests
   | 'AUDIT_ENTRY_INVALID'
   | 'AUDIT_TAMPERED'
+  | 'AUDIT_CHECKPOINT_INVALID'
   | 'AUDIT_LOCKED'
   | 'REQUEST_INVALID'
   | 'REQUEST_NOT_FOUND'

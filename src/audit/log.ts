@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
+import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditKey } from './key.js';
 
 const DOMAIN = 'sunder-audit-v1';
@@ -146,15 +147,33 @@ export class AuditLog {
     });
   }
 
-  /** Walks the whole chain and the sidecar; reports the first broken entry. */
-  async verify(): Promise<AuditVerifyReport> {
+  /**
+   * Walks the whole chain and the sidecar, and checks that the log extends `against` (a signed
+   * checkpoint kept elsewhere) when given; reports the first broken entry.
+   */
+  async verify(options: { against?: string } = {}): Promise<AuditVerifyReport> {
+    return (await this.walk(options.against === undefined ? undefined : openCheckpoint(options.against, this.key))).report;
+  }
+
+  /** A signed checkpoint (C2SP signed note) of the log as it is now; refused if the log does not verify. */
+  async checkpoint(): Promise<string> {
+    const { report, last } = await this.walk(undefined);
+    if (!report.ok) {
+      throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no checkpoint signed`);
+    }
+    return signCheckpoint(this.key, report.verified, last);
+  }
+
+  private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
     const head = this.readHead();
     let expected = 1;
     let prev = this.genesis();
-    const fail = (entry: number, kind: AuditProblem, message: string): AuditVerifyReport => ({
-      ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message },
+    const fail = (entry: number, kind: AuditProblem, message: string) => ({
+      report: { ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message } },
+      last: prev,
     });
     let macAtHead = head?.seq === 0 ? prev : undefined;
+    let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
     if (existsSync(this.file)) {
       for await (const { line, complete } of this.lines()) {
         if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
@@ -162,6 +181,7 @@ export class AuditLog {
         if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
         prev = checked;
         if (expected === head?.seq) macAtHead = checked;
+        if (expected === checkpoint?.size) macAtCheckpoint = checked;
         expected++;
       }
     }
@@ -169,7 +189,15 @@ export class AuditLog {
     if (head === undefined) return fail(count + 1, 'head', `the sidecar ${this.headFile} is missing or not MACed with this audit key`);
     if (head.seq > count) return fail(count + 1, 'truncated', `the sidecar acknowledges ${head.seq} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
     if (macAtHead !== head.mac) return fail(head.seq, 'truncated', `entry ${head.seq} is not the one the sidecar acknowledged: the tail was replaced`);
-    return { ok: true, verified: count, acknowledged: head.seq };
+    if (checkpoint !== undefined) {
+      if (checkpoint.size > count) {
+        return fail(count + 1, 'checkpoint', `the checkpoint covers ${checkpoint.size} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
+      }
+      if (macAtCheckpoint !== checkpoint.head) {
+        return fail(checkpoint.size, 'checkpoint', `entry ${checkpoint.size} is not the one the checkpoint signed: the log was rewritten at or before it`);
+      }
+    }
+    return { report: { ok: true, verified: count, acknowledged: head.seq }, last: prev };
   }
 
   /** Entries matching every given filter, in log order. Reads without verifying: run verify() for that. */

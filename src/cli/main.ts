@@ -17,6 +17,7 @@ import { runScan } from './scan.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
 import { initAudit } from '../audit/open.js';
+import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
 import { registerRequestClose } from './commands/request-close.js';
@@ -133,6 +134,7 @@ program
 
 registerAuditVerify(program);
 registerAuditList(program);
+registerAuditCheckpoint(program);
 registerRequests(program);
 registerRequestOpen(program);
 registerRequestClose(program);
