@@ -71,8 +71,11 @@ export function openCheckpoint(note: string, key: Pick<AuditKey, 'signPublicKey'
   // Every signature line must be well formed before any is trusted: nothing unsigned rides along.
   const sigs = note.slice(split + 2, -1).split('\n').map((line) => {
     const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+={0,2})$/.exec(line);
-    if (m === null) throw bad('malformed signature line');
-    return { name: m[1]!, raw: Buffer.from(m[2]!, 'base64') };
+    const raw = m === null ? undefined : Buffer.from(m[2]!, 'base64');
+    // Canonical base64 only: node's decoder ignores set padding bits, which would let a changed
+    // note verify.
+    if (m === null || raw!.toString('base64') !== m[2]) throw bad('malformed signature line');
+    return { name: m[1]!, raw: raw! };
   });
   const mine = sigs.find((s) => s.name === origin && s.raw.length === 68 && s.raw.subarray(0, 4).equals(want));
   if (mine === undefined) throw bad('no signature by this audit key');

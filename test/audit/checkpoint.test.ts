@@ -107,6 +107,17 @@ describe('audit checkpoints', () => {
     }
   });
 
+  it('fails a signature whose base64 differs only in the unused padding bits (node decodes both alike)', async () => {
+    const { log, key } = await setup(3);
+    const note = await log.checkpoint();
+    const sig = note.trimEnd().split(' ').pop()!; // 68 bytes: 92 chars, the last before '=' has 2 unused bits
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+    const last = sig.length - 2;
+    const twin = sig.slice(0, last) + alphabet[alphabet.indexOf(sig[last]!) ^ 1] + sig.slice(last + 1);
+    expect(Buffer.from(twin, 'base64')).toEqual(Buffer.from(sig, 'base64'));
+    expect(() => openCheckpoint(note.replace(sig, twin), key)).toThrow(expect.objectContaining({ code: 'AUDIT_CHECKPOINT_INVALID' }));
+  });
+
   it('fails garbage around the note, a line removed or inserted, and another key\'s signature', async () => {
     const { log } = await setup(3);
     const note = await log.checkpoint();
