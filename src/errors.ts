@@ -40,6 +40,13 @@ export type ErrorCode =
   | 'MEDIA_TOOL_FAILED'
   | 'MEDIA_TIMEOUT'
   | 'MEDIA_NOT_FOUND'
+  // audit log and rights requests
+  | 'AUDIT_ENTRY_INVALID'
+  | 'AUDIT_TAMPERED'
+  | 'AUDIT_CHECKPOINT_INVALID'
+  | 'AUDIT_LOCKED'
+  | 'REQUEST_INVALID'
+  | 'REQUEST_NOT_FOUND'
   | 'INTERNAL';
 
 export class SunderError extends Error {

@@ -15,6 +15,12 @@ import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { scanCommand } from './commands/scan.js';
+import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
+import { registerAuditList } from './commands/audit-list.js';
+import { registerAuditVerify } from './commands/audit-verify.js';
+import { registerRequestClose } from './commands/request-close.js';
+import { registerRequestOpen } from './commands/request-open.js';
+import { registerRequests } from './commands/requests.js';
 
 // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -34,6 +40,9 @@ const ctx = contextOf(program);
 // exitOverride etc.
 for (const command of [initCommand(ctx), ingestCommand(ctx), exportCommand(ctx), scanCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
+}
+for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
+  register(program);
 }
 
 program.parseAsync(process.argv).catch((thrown: unknown) => {

@@ -15,6 +15,8 @@ import { scopedToken } from '../crypto/hmac.js';
 import { loadRoleKeys, type ReaderKeys } from '../crypto/keys.js';
 import { SubjectKeyring } from '../crypto/subject-keys.js';
 import { SunderError } from '../errors.js';
+import { auditExport } from '../audit/hooks.js';
+import { ensureAuditKey } from '../audit/open.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
@@ -70,6 +72,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
     throw new SunderError('FILE_NOT_FOUND', `no vault at ${layout.vault}; ingest something first or pass --data DIR`);
   }
   const keys = await loadRoleKeys(layout.keysDir, 'exporter');
+  await ensureAuditKey(layout);
   const output = await openOutputDir(options.out, options.force === undefined ? {} : { force: options.force });
   try {
     const summary = await writeExport(options, layout, keys, output.dir, started);
@@ -166,6 +169,9 @@ async function writeExport(
       await out.write(JSON.stringify(line) + '\n');
       summary.records++;
     }
+  } catch (err) {
+    await auditExport(layout, summary, options, err);
+    throw err;
   } finally {
     try {
       await out.close();
@@ -176,5 +182,6 @@ async function writeExport(
   }
   summary.elapsedMs = Date.now() - started;
   await writeFile(join(outDir, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
+  await auditExport(layout, summary, options);
   return summary;
 }

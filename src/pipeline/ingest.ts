@@ -14,6 +14,8 @@ import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
 import { LineWriter } from '../line-writer.js';
 import { osError } from '../os-errors.js';
+import { auditIngestRun } from '../audit/hooks.js';
+import { ensureAuditKey } from '../audit/open.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
@@ -139,6 +141,7 @@ export class Ingestor {
         '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
     }
     const keys = await loadRoleKeys(layout.keysDir, 'ingest');
+    await ensureAuditKey(layout);
     const lock = WriterLock.acquire(layout.dataDir);
     let vault: Vault | undefined;
     let keystore: KeyStore | undefined;
@@ -259,7 +262,7 @@ export class Ingestor {
       };
       let next = pull();
       let inflight: Promise<BatchResult> | undefined;
-      let failed = false;
+      let failed: unknown;
       try {
         for (;;) {
           let step: IteratorResult<SourceItem[]>;
@@ -301,7 +304,7 @@ export class Ingestor {
           yield* account(await last);
         }
       } catch (err) {
-        failed = true;
+        failed = err;
         throw osError(err, { what: 'the data folder', path: this.layout.dataDir });
       } finally {
         // Every step runs even if one before it fails (a full disk fails several): the workers
@@ -328,7 +331,8 @@ export class Ingestor {
         await step(() => log.close());
         await step(() => writeFile(join(runDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n', { mode: 0o600 }));
         await step(() => this.vault.finishRun(runId, JSON.stringify(summary)));
-        if (failures.length > 0 && !failed) throw failures[0];
+        await step(() => auditIngestRun(this.layout, summary, failed ?? failures[0]));
+        if (failures.length > 0 && failed === undefined) throw failures[0];
       }
     }.bind(this));
   }

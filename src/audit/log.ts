@@ -1,0 +1,443 @@
+/**
+ * The audit log: append-only NDJSON (`audit.log`), one canonical-JSON entry a line, each MACed
+ * with the audit key over the previous entry's MAC and its own canonical form, so that an
+ * edited, deleted, inserted or reordered entry breaks the chain at that entry. A sidecar
+ * (`audit.head`, its own MAC) records how many entries were acknowledged and the last MAC, so a
+ * cut-off tail is seen too: the log alone cannot tell "ends here" from "was cut here".
+ *
+ * Writes are synchronous inside a lock file (`audit.lock`): within one process two writers
+ * cannot interleave (no await between reading the tail and writing after it), and across
+ * processes the lock serialises them. Each append is fsynced before it returns; `appendBatch`
+ * fsyncs once for all its entries, so a crash loses at most that batch, never part of the
+ * chain before it.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync,
+  writeFileSync, writeSync, createReadStream,
+} from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { SunderError } from '../errors.js';
+import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
+import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import type { AuditKey } from './key.js';
+
+const DOMAIN = 'sunder-audit-v1';
+
+export interface AuditLogOptions {
+  /** Clock for entry times (tests inject one). @default () => new Date() */
+  now?: () => Date;
+  /** How long to wait for another process's append. @default 10000 */
+  lockTimeoutMs?: number;
+  /** Create the folder, an empty log and its sidecar when none exist. False for a read-only look (verify, list). @default true */
+  create?: boolean;
+}
+
+export interface AuditQuery {
+  subjectId?: string;
+  action?: AuditAction;
+  /** Entries at or after this time. */
+  since?: Date | string;
+}
+
+export type AuditProblem =
+  | 'malformed' // not a JSON entry
+  | 'not-canonical' // bytes differ from the entry's canonical form
+  | 'sequence' // seq is not the line number: an entry deleted, inserted or moved
+  | 'chain' // prev is not the MAC of the entry before
+  | 'mac' // the entry's MAC does not match: edited, or written with another key
+  | 'torn' // the last line is incomplete
+  | 'head' // the sidecar is missing, unreadable or not MACed with this key
+  | 'truncated' // fewer entries than the sidecar acknowledged, or another tail
+  | 'checkpoint'; // does not extend a kept checkpoint
+
+export interface AuditVerifyReport {
+  ok: boolean;
+  /** Entries that verified, in order, before any problem. */
+  verified: number;
+  /** Entries the sidecar acknowledges. */
+  acknowledged: number;
+  /** The first problem: the entry number (1-based) and what is wrong there. */
+  problem?: { entry: number; kind: AuditProblem; message: string };
+}
+
+interface Head {
+  seq: number;
+  mac: string;
+}
+
+const b64u = (b: Buffer) => b.toString('base64url');
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class AuditLog {
+  readonly file: string;
+  readonly headFile: string;
+  private readonly lockFile: string;
+  private readonly now: () => Date;
+  private readonly lockTimeoutMs: number;
+
+  private constructor(readonly dir: string, private readonly key: AuditKey, options: AuditLogOptions) {
+    this.file = join(dir, 'audit.log');
+    this.headFile = join(dir, 'audit.head');
+    this.lockFile = join(dir, 'audit.lock');
+    this.now = options.now ?? (() => new Date());
+    this.lockTimeoutMs = options.lockTimeoutMs ?? 10_000;
+  }
+
+  /** Opens (creating the folder and an empty log) the audit log in `dir`. */
+  static async open(dir: string, key: AuditKey, options: AuditLogOptions = {}): Promise<AuditLog> {
+    const log = new AuditLog(dir, key, options);
+    if (options.create === false) return log;
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!existsSync(log.file) && !existsSync(log.headFile)) {
+      // The sidecar exists before the first entry does, so a log with entries and no sidecar
+      // is never a crash, always a deletion.
+      log.withLock(() => {
+        if (!existsSync(log.headFile)) log.writeHead({ seq: 0, mac: log.genesis() });
+        if (!existsSync(log.file)) closeSync(openSync(log.file, 'a', 0o600));
+      });
+    }
+    return log;
+  }
+
+  /** Appends one entry (fsynced before this resolves) and returns it as stored. */
+  async append(input: AuditEntryInput): Promise<AuditEntry> {
+    return (await this.appendBatch([input]))[0]!;
+  }
+
+  /** Appends entries in order with one fsync: a crash keeps all of them or a prefix of them. */
+  async appendBatch(inputs: readonly AuditEntryInput[]): Promise<AuditEntry[]> {
+    for (const input of inputs) checkEntryInput(input);
+    if (inputs.length === 0) return [];
+    return this.withLock(() => {
+      let { seq, mac } = this.tailForAppend();
+      const time = this.now().toISOString();
+      const out: AuditEntry[] = [];
+      let lines = '';
+      for (const input of inputs) {
+        const body = { ...pickInput(input), seq: seq + 1, time, prev: mac };
+        const entry: AuditEntry = { ...body, mac: this.macOf(body) };
+        lines += canonicalJson(entry) + '\n';
+        out.push(entry);
+        seq = entry.seq;
+        mac = entry.mac;
+      }
+      const fd = openSync(this.file, 'a', 0o600);
+      try {
+        writeSync(fd, lines);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      this.writeHead({ seq, mac });
+      return out;
+    });
+  }
+
+  /**
+   * Walks the whole chain and the sidecar, and checks that the log extends `against` (a signed
+   * checkpoint kept elsewhere) when given; reports the first broken entry.
+   */
+  async verify(options: { against?: string } = {}): Promise<AuditVerifyReport> {
+    return (await this.walk(options.against === undefined ? undefined : openCheckpoint(options.against, this.key))).report;
+  }
+
+  /** A signed checkpoint (C2SP signed note) of the log as it is now; refused if the log does not verify. */
+  async checkpoint(): Promise<string> {
+    const { report, last } = await this.walk(undefined);
+    if (!report.ok) {
+      throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no checkpoint signed`);
+    }
+    return signCheckpoint(this.key, report.verified, last);
+  }
+
+  private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
+    const head = this.readHead();
+    let expected = 1;
+    let prev = this.genesis();
+    const fail = (entry: number, kind: AuditProblem, message: string) => ({
+      report: { ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message } },
+      last: prev,
+    });
+    let macAtHead = head?.seq === 0 ? prev : undefined;
+    let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
+    if (existsSync(this.file)) {
+      for await (const { line, complete } of this.lines()) {
+        if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
+        const checked = this.checkLine(line, expected, prev);
+        if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
+        prev = checked;
+        if (expected === head?.seq) macAtHead = checked;
+        if (expected === checkpoint?.size) macAtCheckpoint = checked;
+        expected++;
+      }
+    }
+    const count = expected - 1;
+    if (head === undefined) return fail(count + 1, 'head', `the sidecar ${this.headFile} is missing or not MACed with this audit key`);
+    if (head.seq > count) return fail(count + 1, 'truncated', `the sidecar acknowledges ${head.seq} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
+    if (macAtHead !== head.mac) return fail(head.seq, 'truncated', `entry ${head.seq} is not the one the sidecar acknowledged: the tail was replaced`);
+    if (checkpoint !== undefined) {
+      if (checkpoint.size > count) {
+        return fail(count + 1, 'checkpoint', `the checkpoint covers ${checkpoint.size} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
+      }
+      if (macAtCheckpoint !== checkpoint.head) {
+        return fail(checkpoint.size, 'checkpoint', `entry ${checkpoint.size} is not the one the checkpoint signed: the log was rewritten at or before it`);
+      }
+    }
+    return { report: { ok: true, verified: count, acknowledged: head.seq }, last: prev };
+  }
+
+  /** Entries matching every given filter, in log order. Reads without verifying: run verify() for that. */
+  async query(filter: AuditQuery = {}): Promise<AuditEntry[]> {
+    const since = filter.since === undefined ? undefined : new Date(filter.since).getTime();
+    if (since !== undefined && Number.isNaN(since)) throw new SunderError('CONFIG_INVALID', 'expected `since` to be a date', { path: ['since'] });
+    const out: AuditEntry[] = [];
+    if (!existsSync(this.file)) return out;
+    for await (const { line, complete } of this.lines()) {
+      if (!complete) break;
+      let e: AuditEntry;
+      try {
+        e = JSON.parse(line) as AuditEntry;
+      } catch {
+        continue;
+      }
+      if (filter.action !== undefined && e.action !== filter.action) continue;
+      if (filter.subjectId !== undefined && !(e.target?.subjects ?? []).includes(filter.subjectId)) continue;
+      if (since !== undefined && !(Date.parse(e.time) >= since)) continue;
+      out.push(e);
+    }
+    return out;
+  }
+
+  /** The acknowledged size and last MAC, as the sidecar holds them (undefined if it does not verify). */
+  head(): { seq: number; mac: string } | undefined {
+    return this.readHead();
+  }
+
+  /** MAC of entry `seq` as stored (undefined past the end). */
+  macAt(seq: number): string | undefined {
+    if (seq === 0) return this.genesis();
+    const raw = existsSync(this.file) ? readFileSync(this.file, 'utf8') : '';
+    let start = 0;
+    for (let n = 1; start < raw.length; n++) {
+      const end = raw.indexOf('\n', start);
+      if (end < 0) return undefined;
+      if (n === seq) {
+        try {
+          return (JSON.parse(raw.slice(start, end)) as AuditEntry).mac;
+        } catch {
+          return undefined;
+        }
+      }
+      start = end + 1;
+    }
+    return undefined;
+  }
+
+  // --- chain -------------------------------------------------------------------------------
+
+  private genesis(): string {
+    return b64u(createHmac('sha256', this.key.macKey).update(`${DOMAIN}\0genesis`).digest());
+  }
+
+  private macOf(body: Omit<AuditEntry, 'mac'>): string {
+    return b64u(createHmac('sha256', this.key.macKey).update(`${DOMAIN}\0entry\0`).update(Buffer.from(body.prev, 'base64url')).update(canonicalJson(body)).digest());
+  }
+
+  /** The entry's MAC when `line` is entry `seq` chained to `prev`; else what is wrong. */
+  private checkLine(line: string, seq: number, prev: string): string | { kind: AuditProblem; message: string } {
+    let e: AuditEntry;
+    try {
+      e = JSON.parse(line) as AuditEntry;
+    } catch {
+      return { kind: 'malformed', message: `entry ${seq} is not JSON` };
+    }
+    if (e === null || typeof e !== 'object' || typeof e.mac !== 'string' || typeof e.prev !== 'string') {
+      return { kind: 'malformed', message: `entry ${seq} is not an audit entry` };
+    }
+    if (canonicalJson(e) !== line) return { kind: 'not-canonical', message: `entry ${seq} was rewritten (its bytes are not its canonical form)` };
+    if (e.seq !== seq) return { kind: 'sequence', message: `entry ${seq} carries number ${String(e.seq)}: an entry was removed, inserted or moved here` };
+    if (e.prev !== prev) {
+      return seq === 1
+        ? { kind: 'chain', message: 'entry 1 does not start a chain under this audit key: the log was made with another key' }
+        : { kind: 'chain', message: `entry ${seq} does not follow entry ${seq - 1}: an entry was removed, inserted or moved here` };
+    }
+    const { mac, ...body } = e;
+    const want = Buffer.from(this.macOf(body));
+    const got = Buffer.from(mac);
+    if (want.length !== got.length || !timingSafeEqual(want, got)) {
+      return { kind: 'mac', message: `entry ${seq} does not match its MAC: edited, or written with another audit key` };
+    }
+    return mac;
+  }
+
+  // --- files -------------------------------------------------------------------------------
+
+  private async *lines(): AsyncGenerator<{ line: string; complete: boolean }> {
+    const torn = this.endsTorn();
+    const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+    let pending: string | undefined;
+    for await (const line of rl) {
+      if (pending !== undefined) yield { line: pending, complete: true };
+      pending = line;
+    }
+    if (pending !== undefined) yield { line: pending, complete: !torn };
+  }
+
+  private endsTorn(): boolean {
+    const fd = openSync(this.file, 'r');
+    try {
+      const size = fstatSync(fd).size;
+      if (size === 0) return false;
+      const b = Buffer.alloc(1);
+      readSync(fd, b, 0, 1, size - 1);
+      return b[0] !== 0x0a;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The last complete entry's seq and MAC, checked against the sidecar before anything is appended after it. */
+  private tailForAppend(): Head {
+    const head = this.readHead();
+    if (head === undefined) throw new SunderError('AUDIT_TAMPERED', `the audit sidecar ${this.headFile} is missing or not MACed with this audit key; run \`sunder audit verify\``);
+    const fd = openSync(this.file, 'r+');
+    try {
+      const size = fstatSync(fd).size;
+      let tail = this.readTail(fd, size);
+      if (tail.tornFrom !== undefined) {
+        // A torn last line was never acknowledged (the sidecar is written after the fsync), so
+        // it is dropped; one the sidecar acknowledges is damage, never repaired here.
+        const last = tail.last === undefined ? 0 : (JSON.parse(tail.last) as AuditEntry).seq;
+        if (head.seq > last) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} ends mid-entry; run \`sunder audit verify\``);
+        ftruncateSync(fd, tail.tornFrom);
+        fsyncSync(fd);
+        tail = this.readTail(fd, tail.tornFrom);
+      }
+      let seq = 0;
+      let mac = this.genesis();
+      if (tail.last !== undefined) {
+        try {
+          const e = JSON.parse(tail.last) as AuditEntry;
+          if (!Number.isSafeInteger(e.seq) || typeof e.mac !== 'string') throw new Error('not an entry');
+          seq = e.seq;
+          mac = e.mac;
+        } catch {
+          throw new SunderError('AUDIT_TAMPERED', `the last entry of ${this.file} is not an audit entry; run \`sunder audit verify\``);
+        }
+      }
+      // Appending after a cut or a replaced tail would overwrite the evidence in the sidecar.
+      if (head.seq > seq || (head.seq === seq && head.mac !== mac)) {
+        throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} no longer ends where its sidecar says; run \`sunder audit verify\``);
+      }
+      return { seq, mac };
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** The last complete line before `size`, and where a torn (newline-less) tail starts. */
+  private readTail(fd: number, size: number): { last?: string; tornFrom?: number } {
+    let chunk = 64 * 1024;
+    for (;;) {
+      const from = Math.max(0, size - chunk);
+      const buf = Buffer.alloc(size - from);
+      readSync(fd, buf, 0, buf.length, from);
+      const endNl = buf.lastIndexOf(0x0a);
+      const tornFrom = endNl === buf.length - 1 ? undefined : from + endNl + 1;
+      if (endNl < 0) {
+        if (from === 0) return size === 0 ? {} : { tornFrom: 0 };
+        chunk *= 4;
+        continue;
+      }
+      const startNl = buf.lastIndexOf(0x0a, endNl - 1);
+      if (startNl < 0 && from > 0) {
+        chunk *= 4;
+        continue;
+      }
+      const last = buf.subarray(startNl + 1, endNl).toString('utf8');
+      return tornFrom === undefined ? { last } : { last, tornFrom };
+    }
+  }
+
+  private headMac(h: Head): string {
+    return b64u(createHmac('sha256', this.key.macKey).update(`${DOMAIN}\0head\0${h.seq}\0${h.mac}`).digest());
+  }
+
+  private readHead(): Head | undefined {
+    try {
+      const j = JSON.parse(readFileSync(this.headFile, 'utf8')) as { sunder?: unknown; seq?: unknown; mac?: unknown; headMac?: unknown };
+      if (j.sunder !== 'audit-head' || !Number.isSafeInteger(j.seq) || typeof j.mac !== 'string' || typeof j.headMac !== 'string') return undefined;
+      const h = { seq: j.seq as number, mac: j.mac };
+      return this.headMac(h) === j.headMac ? h : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private writeHead(h: Head): void {
+    const tmp = `${this.headFile}.tmp-${process.pid}`;
+    const fd = openSync(tmp, 'w', 0o600);
+    try {
+      writeSync(fd, JSON.stringify({ sunder: 'audit-head', seq: h.seq, mac: h.mac, headMac: this.headMac(h) }) + '\n');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, this.headFile);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  }
+
+  /**
+   * Runs `fn` holding `audit.lock`. `fn` is synchronous, so no other writer in this process can
+   * run between its read of the tail and its write; the file keeps other processes out. A lock
+   * left by a dead process (SIGKILL mid-append) is taken over.
+   */
+  private withLock<T>(fn: () => T): T {
+    const deadline = Date.now() + this.lockTimeoutMs;
+    for (;;) {
+      try {
+        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+        break;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        let holder = NaN;
+        try {
+          holder = Number(readFileSync(this.lockFile, 'utf8').trim());
+        } catch {
+          continue; // released between our attempt and the read
+        }
+        // Our own pid cannot hold it: appends are synchronous, so it is a dead process's lock.
+        if (Number.isInteger(holder) && holder > 0 && (holder === process.pid || !alive(holder))) {
+          rmSync(this.lockFile, { force: true });
+          continue;
+        }
+        if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another process (pid ${holder}) has held ${this.lockFile} for ${this.lockTimeoutMs} ms`);
+        sleepSync(2);
+      }
+    }
+    try {
+      return fn();
+    } finally {
+      rmSync(this.lockFile, { force: true });
+    }
+  }
+}
