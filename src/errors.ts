@@ -10,6 +10,9 @@ export type ErrorCode =
   | 'KEYS_MISSING'
   | 'KEYS_WRONG'
   | 'STORE_CORRUPT'
+  | 'DIR_UNUSABLE'
+  // input
+  | 'INPUT_ENCODING'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'
@@ -27,6 +30,9 @@ export type ErrorCode =
   | 'MEDIA_TOOL_FAILED'
   | 'MEDIA_TIMEOUT'
   | 'MEDIA_NOT_FOUND'
+  | 'MEDIA_NOT_REGULAR'
+  | 'MEDIA_TOO_LARGE'
+  | 'MEDIA_TOO_MANY_PIXELS'
   | 'INTERNAL';
 
 export class SunderError extends Error {

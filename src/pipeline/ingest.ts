@@ -17,7 +17,7 @@ import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
 import type { Outcome } from '../record/outcome.js';
-import { parsePolicy, type Policy, type PolicyInput } from '../record/policy.js';
+import { parsePolicy, type InputEncoding, type Policy, type PolicyInput } from '../record/policy.js';
 import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
@@ -30,7 +30,7 @@ import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
-import { fileItems, objectItems, streamItems, type InputFormat, type RecordSource, type SourceItem } from './sources.js';
+import { fileItems, objectItems, streamItems, type InputFormat, type ReadOptions, type RecordSource, type SourceItem } from './sources.js';
 
 export interface IngestorOptions {
   /** Data directory of the embedded default. @default "./sunder-data" */
@@ -82,6 +82,12 @@ export interface RunSummary extends RunProgress {
 export interface IngestRunOptions {
   /** Folder that media paths are relative to. @default the input file's folder, else the working directory */
   mediaRoot?: string;
+  /** Character encoding of a file or stream (not of objects). @default policy.input.encoding ("utf-8") */
+  encoding?: InputEncoding;
+}
+
+function readOptionsOf(o: IngestRunOptions): ReadOptions {
+  return o.encoding === undefined ? {} : { encoding: o.encoding };
 }
 
 /** One run's outcomes, as an async iterable; `summary` is filled when iteration ends. */
@@ -170,7 +176,7 @@ export class Ingestor {
    * read through gunzip (`archive.ndjson.gz`); `runOptions.format` overrides the name.
    */
   ingestFile(path: string, runOptions: IngestRunOptions & { format?: InputFormat } = {}): IngestRun {
-    return this.run(fileItems(path, this.policy, runOptions.format), runOptions.mediaRoot ?? join(path, '..'));
+    return this.run(fileItems(path, this.policy, runOptions.format, readOptionsOf(runOptions)), runOptions.mediaRoot ?? join(path, '..'));
   }
 
   /**
@@ -178,7 +184,7 @@ export class Ingestor {
    * Compressed input is the caller's to unpack (`stream.pipe(zlib.createGunzip())`).
    */
   ingestStream(stream: Readable, runOptions: IngestRunOptions & { format: InputFormat }): IngestRun {
-    return this.run(streamItems(stream, runOptions.format, this.policy), runOptions.mediaRoot ?? process.cwd());
+    return this.run(streamItems(stream, runOptions.format, this.policy, readOptionsOf(runOptions)), runOptions.mediaRoot ?? process.cwd());
   }
 
   /** Ingests already-numbered items (for custom sources). */
@@ -235,7 +241,7 @@ export class Ingestor {
       // outcomes go out as soon as k commits rather than when k+1 arrives. A batch with media
       // may still change outcomes after prepare (a file can be rejected), so it is finished
       // before the next batch is prepared.
-      const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)[Symbol.asyncIterator]();
+      const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200, this.policy.input.maxBatchBytes)[Symbol.asyncIterator]();
       // The next batch, tagged for racing against the batch in flight. A handler is attached at
       // once: a source error must surface through `await`, never as an unhandled rejection of a
       // race that the batch in flight won.

@@ -7,6 +7,12 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SunderError } from '../errors.js';
 import { formatPath } from './paths.js';
+import { describeIssue } from './issues.js';
+
+/** Encodings an input file may be named to be in (`--encoding`); UTF-8 otherwise. */
+export const INPUT_ENCODINGS = ['utf-8', 'gb18030', 'big5', 'utf-16le'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+const MiB = 1024 * 1024;
 
 /** An upper-case kind name: a built-in (`PHONE`) or a policy recognizer's (`EMPLOYEE_ID`). */
 const KIND = /^[A-Z][A-Z0-9_]{0,39}$/;
@@ -55,8 +61,32 @@ export const policySchema = z.strictObject({
       listSeparator: z.string().min(1).default('|'),
       /** @default "," */
       delimiter: z.string().length(1).default(','),
+      /**
+       * Lines one record may span inside quoted fields. A record still open after this many
+       * lines is taken as a stray quote: its first line is rejected and reading resumes at the
+       * next line. 1 keeps every quoted field on its line. @default 100
+       */
+      maxRecordLines: z.number().int().min(1).max(100_000).default(100),
     })
-    .default({ columns: {}, listSeparator: '|', delimiter: ',' }),
+    .default({ columns: {}, listSeparator: '|', delimiter: ',', maxRecordLines: 100 }),
+  /** How input files and streams are read. */
+  input: z
+    .strictObject({
+      /**
+       * The input's character encoding. Bytes that are not valid in it reject their line
+       * (INPUT_ENCODING); nothing is replaced. @default "utf-8"
+       */
+      encoding: z.enum(INPUT_ENCODINGS).default('utf-8'),
+      /** A line or CSV record longer than this is rejected (RECORD_TOO_LARGE) without being held in memory. @default 16 MiB */
+      maxRecordBytes: z.number().int().min(1024).max(1024 * MiB).default(16 * MiB),
+      /**
+       * Input bytes one batch may hold: a batch ends at this size even before `batchSize`
+       * records, and the source is not read further while two batches are in flight, so
+       * memory is bounded by bytes, not by record count. @default 32 MiB
+       */
+      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(32 * MiB),
+    })
+    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 32 * MiB }),
   /**
    * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
    * it into the sealed vault entry; `drop` discards it.
@@ -114,7 +144,10 @@ export function parsePolicy(input: unknown): Policy {
   const parsed = policySchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new SunderError('CONFIG_INVALID', `policy: \`${formatPath(issue.path)}\` is invalid (${issue.code})`, { path: issue.path.map(String) });
+    // An unknown key is named with its own path: `csv.delimeter`, not `csv`.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const what = issue.code === 'unrecognized_keys' ? `unknown policy key${issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more)` : ''}` : describeIssue(issue, input ?? {});
+    throw new SunderError('CONFIG_INVALID', `policy: \`${formatPath(path)}\`: ${what}`, { path: path.map(String) });
   }
   return parsed.data;
 }
