@@ -11,7 +11,7 @@ import { exportDataset } from '../export/export.js';
 import { layoutOf } from '../layout.js';
 import { Ingestor, type RunSummary } from '../pipeline/ingest.js';
 import type { InputFormat } from '../pipeline/sources.js';
-import { loadPolicy } from '../record/policy.js';
+import { INPUT_ENCODINGS, loadPolicy, type InputEncoding } from '../record/policy.js';
 import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
@@ -53,10 +53,11 @@ program
   .description('split, scrub, seal and store records from NDJSON or CSV files')
   .argument('<files...>', 'input files (.csv is CSV, anything else NDJSON; .gz is gunzipped); - reads standard input')
   .addOption(new Option('--format <format>', 'read every input as this format, whatever its name (standard input: default ndjson)').choices(['ndjson', 'csv']))
+  .addOption(new Option('--encoding <encoding>', 'character encoding of the input files (default: the policy\'s input.encoding, else utf-8)').choices([...INPUT_ENCODINGS]))
   .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
   .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder; for standard input, the working directory)')
   .option('--json', 'print one JSON summary as the last line of stdout')
-  .action(async (files: string[], opts: { format?: InputFormat; policy?: string; mediaRoot?: string; json?: boolean }) => {
+  .action(async (files: string[], opts: { format?: InputFormat; encoding?: InputEncoding; policy?: string; mediaRoot?: string; json?: boolean }) => {
     // Before anything is created (keys, a data directory): a typo in a path changes nothing.
     if (files.filter((f) => f === '-').length > 1) throw new SunderError('CONFIG_INVALID', 'standard input (-) can be read only once');
     for (const file of files) {
@@ -80,6 +81,7 @@ program
         const where = {
           ...(opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot }),
           ...(opts.format === undefined ? {} : { format: opts.format }),
+          ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
         };
         const run = file === '-' ? ingestor.ingestStream(process.stdin, { format: 'ndjson', ...where }) : ingestor.ingestFile(file, where);
         const s = await run.done(() => progress.update(run.progress, started));

@@ -5,7 +5,8 @@
  * next batch is read only when the consumer asks for more outcomes).
  */
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDirs } from '../dirs.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -127,7 +128,7 @@ export class Ingestor {
   static async open(options: IngestorOptions = {}): Promise<Ingestor> {
     const layout = layoutOf(options);
     const policy = parsePolicy(options.policy ?? {});
-    await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
+    makeDirs(layout.dataDir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
     // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
     // KEYS_MISSING ("no ingest key at ...; run `sunder init` ...") when ingest.json is absent.
     if (presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
