@@ -3,6 +3,7 @@
  * each business attribute goes (business side, identity side, or nowhere), how quasi-identifiers
  * are generalised, and which detectors run. Everything has a default; a policy file overrides.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SunderError } from '../errors.js';
@@ -59,8 +60,8 @@ export const policySchema = z.strictObject({
       columns: z.record(z.string(), z.string()).default({}),
       /** Separator inside list cells such as consent.scopes. @default "|" */
       listSeparator: z.string().min(1).default('|'),
-      /** @default "," */
-      delimiter: z.string().length(1).default(','),
+      /** One character; not a quote or a line end, which CSV itself uses. @default "," */
+      delimiter: z.string().length(1).refine((d) => !'"\r\n'.includes(d), { message: 'not a quote or line end' }).default(','),
       /**
        * Lines one record may span inside quoted fields. A record still open after this many
        * lines is taken as a stray quote: its first line is rejected and reading resumes at the
@@ -82,11 +83,11 @@ export const policySchema = z.strictObject({
       /**
        * Input bytes one batch may hold: a batch ends at this size even before `batchSize`
        * records, and the source is not read further while two batches are in flight, so
-       * memory is bounded by bytes, not by record count. @default 32 MiB
+       * memory is bounded by bytes, not by record count (bench/memory.ts). @default 16 MiB
        */
-      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(32 * MiB),
+      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(16 * MiB),
     })
-    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 32 * MiB }),
+    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 16 * MiB }),
   /**
    * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
    * it into the sealed vault entry; `drop` discards it.
@@ -153,12 +154,15 @@ export function parsePolicy(input: unknown): Policy {
 }
 
 export async function loadPolicy(path: string): Promise<Policy> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch {
     throw new SunderError('FILE_NOT_FOUND', `policy file not found: ${path}`);
   }
+  // Strict, as input is: a GBK policy would otherwise map columns whose names are U+FFFD.
+  if (!isUtf8(bytes)) throw new SunderError('INPUT_ENCODING', `policy file is not valid UTF-8: ${path}`);
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   try {
     return parsePolicy(JSON.parse(text));
   } catch (err) {

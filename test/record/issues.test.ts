@@ -30,3 +30,23 @@ describe('policy errors', () => {
     expect(() => parsePolicy(input)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path, message: expect.stringMatching(message) }));
   });
 });
+
+describe('CSV delimiter', () => {
+  it.each(['"', '\n', '\r'])('refuses %j, which CSV itself uses', (d) => {
+    expect(() => parsePolicy({ csv: { delimiter: d } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path: ['csv', 'delimiter'] }));
+  });
+});
+
+describe('policy files', () => {
+  it('reads a UTF-8 file with a byte-order mark; refuses one that is not UTF-8 (INPUT_ENCODING)', async () => {
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { loadPolicy } = await import('../../src/record/policy.js');
+    const dir = mkdtempSync(join(tmpdir(), 'sunder-policy-'));
+    writeFileSync(join(dir, 'bom.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"csv":{"columns":{"手机":"subject.phone"}}}')]));
+    expect((await loadPolicy(join(dir, 'bom.json'))).csv.columns).toEqual({ 手机: 'subject.phone' });
+    writeFileSync(join(dir, 'gbk.json'), Buffer.concat([Buffer.from('{"csv":{"columns":{"'), Buffer.from([0xca, 0xd6, 0xbb, 0xfa]), Buffer.from('":"subject.phone"}}}')]));
+    await expect(loadPolicy(join(dir, 'gbk.json'))).rejects.toMatchObject({ code: 'INPUT_ENCODING' });
+  });
+});
