@@ -29,12 +29,14 @@ class BufferSource implements ByteSource {
 }
 
 type Parser = { name: string; run: (src: ByteSource) => Promise<unknown> };
-const modules = import.meta.glob<Record<string, unknown>>('../../src/media/formats/*.ts', { eager: true });
-const PARSERS: Parser[] = Object.entries(modules).flatMap(([file, mod]) =>
-  Object.entries(mod)
-    .filter(([name, fn]) => /^(plan|verify)[A-Z]/.test(name) && typeof fn === 'function')
-    .map(([name, fn]) => ({ name: `${file.split('/').pop()}:${name}`, run: fn as Parser['run'] })),
-);
+const FORMATS = join(import.meta.dirname, '../../src/media/formats');
+const PARSERS: Parser[] = [];
+for (const file of readdirSync(FORMATS).filter((f) => f.endsWith('.ts')).sort()) {
+  const mod = (await import(join(FORMATS, file))) as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(mod)) {
+    if (/^(plan|verify)[A-Z]/.test(name) && typeof fn === 'function') PARSERS.push({ name: `${file}:${name}`, run: fn as Parser['run'] });
+  }
+}
 
 // Small real files, one per extension, as mutation seeds (the committed sample collection).
 const SAMPLE = join(import.meta.dirname, '../../fixtures/sample/media');

@@ -38,6 +38,13 @@ describe('encodings', () => {
     expect(JSON.stringify(items)).not.toContain('\ufffd');
   });
 
+  it('stops a CSV whose header is not UTF-8 with INPUT_ENCODING: no row can be read without it', async () => {
+    const gbk = iconv.encode('编号,手机\nr1,13800138000\n', 'gb18030');
+    const policy = { ...DEFAULT_POLICY, csv: { ...DEFAULT_POLICY.csv, columns: { 编号: 'recordId', 手机: 'subject.phone' } } };
+    await expect(all(csvItems(bytes(gbk), policy))).rejects.toMatchObject({ code: 'INPUT_ENCODING', message: expect.stringContaining('line 1: byte offset 0') });
+    expect(values(await all(csvItems(bytes(gbk), policy, { encoding: 'gb18030' })))).toEqual([{ recordId: 'r1', subject: { phone: '13800138000' } }]);
+  });
+
   it('rejects a GBK NDJSON line the same way', async () => {
     const items = await all(ndjsonItems(bytes(iconv.encode('{"a":"王"}\n{"a":"b"}\n', 'gb18030'))));
     expect(items).toMatchObject([{ index: 0, code: 'INPUT_ENCODING', line: 1 }, { index: 1, value: { a: 'b' } }]);
