@@ -96,7 +96,8 @@ export async function* csvRecords(lines: AsyncIterable<Line>, options: CsvOption
       if (pending.length === 0 && l.text.trim() === '') continue;
       pending.push(l);
       pendingBytes += l.bytes;
-      if (pendingBytes > options.maxRecordBytes) {
+      // One line is already bounded by the line reader; this bounds a record's lines together.
+      if (pending.length > 1 && pendingBytes > options.maxRecordBytes) {
         yield* fail(`the record is longer than the limit of ${options.maxRecordBytes} bytes`, 'RECORD_TOO_LARGE');
         continue;
       }

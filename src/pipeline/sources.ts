@@ -166,7 +166,9 @@ export async function* csvItems(input: Readable | string, policy: Policy, read: 
         // No outcome is owed for the header, and rows cannot be read without it.
         if (!('fields' in r)) throw new SunderError(r.code === 'INPUT_ENCODING' ? 'INPUT_ENCODING' : 'CONFIG_INVALID', `CSV header: ${r.reason}`);
         header = r.fields.map((h) => {
-          const path = policy.csv.columns[h.trim()] ?? h.trim();
+          const name = h.trim();
+          // Own keys only: a header `constructor` must not find Object.prototype.constructor.
+          const path = Object.hasOwn(policy.csv.columns, name) ? policy.csv.columns[name]! : name;
           const parts = path.split('.');
           const at = parts.findIndex((p) => FORBIDDEN_KEYS.has(p));
           return at === -1 ? { path, parts } : { path, parts, forbidden: forbiddenPathText(parts) };

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { SunderError } from '../errors.js';
 import { formatPath } from './paths.js';
 import { describeIssue } from './issues.js';
+import { forbiddenKeyPath } from './keys.js';
 
 /** Encodings an input file may be named to be in (`--encoding`); UTF-8 otherwise. */
 export const INPUT_ENCODINGS = ['utf-8', 'gb18030', 'big5', 'utf-16le'] as const;
@@ -142,6 +143,9 @@ export type PolicyInput = z.input<typeof policySchema>;
 export const DEFAULT_POLICY: Policy = policySchema.parse({});
 
 export function parsePolicy(input: unknown): Policy {
+  // zod's record parser assigns keys, so a `__proto__` column name would vanish: refuse it by name.
+  const forbidden = forbiddenKeyPath(input);
+  if (forbidden !== undefined) throw new SunderError('CONFIG_INVALID', `policy: \`${forbidden}\`: key name not allowed`, { path: forbidden.split('.') });
   const parsed = policySchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

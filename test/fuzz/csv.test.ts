@@ -32,7 +32,7 @@ async function read(text: string | Buffer, maxRecordLines = 100): Promise<Source
   return items;
 }
 
-const hostileText = fc.array(fc.constantFrom('a', 'b', ',', '"', '""', '\n', '\r\n', '\r', ' ', '王', '__proto__', '.', 'x'.repeat(600)), { maxLength: 60 }).map((p) => p.join(''));
+const hostileText = fc.array(fc.constantFrom('a', 'b', ',', '"', '""', '\n', '\r\n', '\r', ' ', '王', '__proto__', 'constructor', 'toString', '.', 'x'.repeat(600)), { maxLength: 60 }).map((p) => p.join(''));
 
 /** A field written the way a careful writer would: quoted when it holds a quote, delimiter or line end. */
 const quote = (f: string) => (/[",\r\n]/.test(f) ? `"${f.replace(/"/g, '""')}"` : f);
@@ -57,6 +57,15 @@ describe('CSV fuzz', () => {
     await fc.assert(
       fc.asyncProperty(fc.uint8Array({ maxLength: 2000 }), async (bytes) => {
         await read(Buffer.from(bytes));
+      }),
+      fuzzParams(300),
+    );
+  }, FUZZ_TIMEOUT);
+
+  it('any header, including names that exist on Object.prototype', async () => {
+    await fc.assert(
+      fc.asyncProperty(hostileText, hostileText, async (header, body) => {
+        await read(`${header}\n${body}`);
       }),
       fuzzParams(300),
     );

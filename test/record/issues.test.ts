@@ -26,6 +26,7 @@ describe('policy errors', () => {
     [{ batchsize: 10 }, ['batchsize'], /`batchsize`: unknown policy key/],
     [{ batchSize: '10' }, ['batchSize'], /`batchSize`: expected number, got string/],
     [{ input: { maxRecordBytes: 10 } }, ['input', 'maxRecordBytes'], /`input\.maxRecordBytes`: expected at least 1024/],
+    [JSON.parse('{"csv":{"columns":{"__proto__":"subject.phone"}}}'), ['csv', 'columns', '__proto__'], /`csv\.columns\.__proto__`: key name not allowed/],
   ])('%j is refused at %j', (input, path, message) => {
     expect(() => parsePolicy(input)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path, message: expect.stringMatching(message) }));
   });
