@@ -210,7 +210,8 @@ export class RecordSealer {
     const inAttributes = g.record.business.attributes;
     for (const name of Object.keys(inAttributes)) {
       const value = inAttributes[name];
-      if ((policy.attributes[name] ?? 'business') !== 'business') continue;
+      // Own keys only: an attribute named `toString` must not find Object.prototype's and vanish.
+      if ((Object.hasOwn(policy.attributes, name) ? policy.attributes[name] : 'business') !== 'business') continue;
       attributes[name] = typeof value === 'string' ? this.scrubber.scrub(value, matcher, counts, scope) : value;
     }
     const objectIdBytes = randomId();

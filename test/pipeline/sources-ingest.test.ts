@@ -53,6 +53,19 @@ describe('a GBK file', () => {
   });
 });
 
+describe('field names that Object.prototype also has', () => {
+  it('an attribute named toString or valueOf is stored, not routed by the prototype', async () => {
+    const dir = tempDir();
+    const [r] = records(14, 1);
+    const path = join(dir, 'in.ndjson');
+    writeFileSync(path, JSON.stringify({ ...r, business: { ...r!.business, attributes: { toString: 'kept', valueOf: 7, hasOwnProperty: true } } }) + '\n');
+    const out = await outcomesOf(join(dir, 'data'), (i) => i.ingestFile(path));
+    expect(out).toMatchObject([{ status: 'stored' }]);
+    const [exported] = await exportedTexts(join(dir, 'data'), join(dir, 'out'));
+    expect(exported!.attributes).toEqual({ toString: 'kept', valueOf: 7, hasOwnProperty: true });
+  });
+});
+
 describe('a mixed hostile file', () => {
   it('gives every hostile line its own named outcome and stores the rest', async () => {
     const dir = tempDir();
