@@ -23,6 +23,9 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'STORE_DENIED'
   | 'STORE_REJECTED'
+  | 'DIR_UNUSABLE'
+  // input
+  | 'INPUT_ENCODING'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'
@@ -47,6 +50,9 @@ export type ErrorCode =
   | 'AUDIT_LOCKED'
   | 'REQUEST_INVALID'
   | 'REQUEST_NOT_FOUND'
+  | 'MEDIA_NOT_REGULAR'
+  | 'MEDIA_TOO_LARGE'
+  | 'MEDIA_TOO_MANY_PIXELS'
   | 'INTERNAL';
 
 export class SunderError extends Error {

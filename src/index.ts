@@ -10,13 +10,13 @@ export {
   CONSENT_SCOPES, MEDIA_KINDS, SCOPE_OF_MEDIA,
   type CollectedRecord, type CollectedRecordInput, type Subject, type Guardian, type Consent, type MediaRef, type ConsentScope, type MediaKind,
 } from './record/schema.js';
-export { policySchema, parsePolicy, loadPolicy, DEFAULT_POLICY, type Policy, type PolicyInput } from './record/policy.js';
+export { policySchema, parsePolicy, loadPolicy, DEFAULT_POLICY, INPUT_ENCODINGS, type InputEncoding, type Policy, type PolicyInput } from './record/policy.js';
 export { REJECT_CODES, type RejectCode, type Outcome, type StoredOutcome, type DuplicateOutcome, type RejectedOutcome } from './record/outcome.js';
 export { validateRecord } from './record/validate.js';
 
 // Ingest and export
 export { Ingestor, IngestRun, type IngestorOptions, type IngestRunOptions, type RunProgress, type RunSummary } from './pipeline/ingest.js';
-export { ndjsonItems, csvItems, objectItems, fileItems, streamItems, formatOfName, type SourceItem, type RecordSource, type InputFormat } from './pipeline/sources.js';
+export { ndjsonItems, csvItems, objectItems, fileItems, streamItems, formatOfName, type SourceItem, type RecordSource, type InputFormat, type ReadOptions } from './pipeline/sources.js';
 export { gateRecord, type GatedRecord } from './pipeline/gate.js';
 export { createMediaStep } from './pipeline/media-step.js';
 export type { MediaStep, StoredMedia } from './pipeline/batch.js';

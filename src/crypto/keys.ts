@@ -11,8 +11,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { makeDirs } from '../dirs.js';
 import { SunderError } from '../errors.js';
 import { scopedToken } from './hmac.js';
 import { generateX25519KeyPair, x25519KeyPairFromSecretKey } from './x25519.js';
@@ -76,7 +77,7 @@ export async function createRoleKeys(keysDir: string): Promise<{ files: string[]
   if (existing.length > 0) {
     throw new SunderError('CONFIG_INVALID', `key files already exist in ${keysDir} (${existing.map((r) => `${r}.json`).join(', ')}); refusing to overwrite`);
   }
-  await mkdir(keysDir, { recursive: true, mode: 0o700 });
+  makeDirs(keysDir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
   await chmod(keysDir, 0o700);
   const officer = generateX25519KeyPair();
   const exporter = generateX25519KeyPair();

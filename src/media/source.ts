@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { mediaError, truncated } from './fail.js';
 import type { Segment } from './types.js';
@@ -25,20 +26,33 @@ export class FileSource implements ByteSource {
     readonly mtimeMs: number,
   ) {}
 
-  static async open(path: string): Promise<FileSource> {
+  /**
+   * Opens a regular file for reading. A FIFO, device or socket is refused (MEDIA_NOT_REGULAR)
+   * without blocking: a plain open() of a FIFO waits for a writer, for ever. O_NONBLOCK makes
+   * that open return at once; it changes nothing for a regular file. A file over `maxBytes` is
+   * refused (MEDIA_TOO_LARGE) before a byte is read.
+   */
+  static async open(path: string, limits: { maxBytes?: number } = {}): Promise<FileSource> {
     let fh: FileHandle;
     try {
-      fh = await open(path, 'r');
+      fh = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
     } catch (err) {
       // The fs error text carries the path; keep only its code.
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw mediaError('MEDIA_NOT_FOUND', 'input file does not exist');
+      // A socket cannot be opened at all (ENXIO); a FIFO without a reader can (O_RDONLY).
+      if (code === 'ENXIO' || code === 'ENODEV') throw mediaError('MEDIA_NOT_REGULAR', 'input is not a regular file (a socket or device)');
       throw mediaError('MEDIA_NOT_FOUND', `input file cannot be opened (${code ?? 'error'})`);
     }
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
-      throw mediaError('MEDIA_NOT_FOUND', 'input is not a regular file');
+      const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isDirectory() ? 'a directory' : 'not a file';
+      throw mediaError('MEDIA_NOT_REGULAR', `input is not a regular file (${what})`);
+    }
+    if (limits.maxBytes !== undefined && st.size > limits.maxBytes) {
+      await fh.close();
+      throw mediaError('MEDIA_TOO_LARGE', `input is larger than the limit of ${limits.maxBytes} bytes`);
     }
     return new FileSource(fh, st.size, st.mtimeMs);
   }

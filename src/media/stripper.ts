@@ -35,6 +35,18 @@ export interface MediaStripperOptions {
    */
   verify?: boolean;
   /**
+   * Largest input file accepted; a bigger one fails with MEDIA_TOO_LARGE before it is read.
+   * @default 4 GiB
+   */
+  maxBytes?: number;
+  /**
+   * Largest image accepted, as declared width x height, checked from the header before anything
+   * decodes (a PNG or WebP bomb declares huge dimensions over a few KiB of zeros), and passed to
+   * sharp as `limitInputPixels`. Fails with MEDIA_TOO_MANY_PIXELS.
+   * @default 268_402_689 (sharp's own default, 16383 x 16383)
+   */
+  maxPixels?: number;
+  /**
    * Parent of the private (0700) folder that holds temp outputs of sharp (TIFF).
    * @default os.tmpdir()
    */
@@ -100,6 +112,9 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
   const concurrency = options.concurrency ?? availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw mediaError('CONFIG_INVALID', 'expected `concurrency` to be an integer from 1 and up');
   const verify = options.verify ?? true;
+  const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  if (!(maxBytes > 0) || !(maxPixels > 0)) throw mediaError('CONFIG_INVALID', 'expected `maxBytes` and `maxPixels` to be positive numbers');
   const queue = new PQueue({ concurrency });
   let dirPromise: Promise<string> | undefined;
   const privateDir = (): Promise<string> =>
@@ -112,7 +127,7 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
 
   async function strip(inputPath: string): Promise<StripResult> {
     if (closed) throw mediaError('CONFIG_INVALID', 'stripper is closed');
-    const src = await FileSource.open(inputPath);
+    const src = await FileSource.open(inputPath, { maxBytes });
     let handedOver = false;
     try {
       const verdict = await sniffSource(src);
@@ -122,6 +137,7 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
       const rw = REWRITERS[format];
       if (rw !== undefined) {
         const plan = await rw.plan(src);
+        checkPixels(plan.info, maxPixels);
         const segments = coalesce(plan.segments);
         if (verify) await rw.verify(new VirtualSource(segments, src));
         const { kind, ...rest } = plan.info;
@@ -135,7 +151,7 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
       const dir = await privateDir();
       // Only TIFF is left off the in-process path: it is re-encoded losslessly by sharp.
       if (format !== 'tiff') throw mediaError('MEDIA_UNSUPPORTED', `${format} has no rewriter`);
-      const res = (await queue.add(() => reencodeTiff(inputPath, dir, verify)))!;
+      const res = (await queue.add(() => reencodeTiff(inputPath, dir, verify, maxPixels)))!;
       const stream = createReadStream(res.path, { highWaterMark: 1 << 20 });
       const dispose = once(async () => {
         stream.destroy();
@@ -155,6 +171,15 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
       if (dirPromise) await rm(await dirPromise, { recursive: true, force: true });
     },
   };
+}
+
+/** sharp's default `limitInputPixels`: 0x3FFF squared. */
+export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
+
+/** Refuses an image whose declared dimensions exceed the limit, before anything decodes it. */
+export function checkPixels(info: { width?: number | undefined; height?: number | undefined }, maxPixels: number): void {
+  if (info.width === undefined || info.height === undefined) return;
+  if (info.width * info.height > maxPixels) throw mediaError('MEDIA_TOO_MANY_PIXELS', `image declares more than ${maxPixels} pixels`);
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

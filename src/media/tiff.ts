@@ -14,13 +14,15 @@ const TAGS = new Set([254, 256, 257, 258, 259, 262, 273, 274, 277, 278, 279, 282
  * TIFF goes through sharp (libvips): a lossless deflate re-encode at the original bit depth, with
  * alpha and ICC kept and every other tag dropped. Exotic TIFFs are refused rather than altered.
  */
-export async function reencodeTiff(input: string, tempDir: string, verify: boolean): Promise<{ path: string; info: Omit<MediaInfo, 'format' | 'mime'> }> {
+export async function reencodeTiff(input: string, tempDir: string, verify: boolean, maxPixels = 0x3fff * 0x3fff): Promise<{ path: string; info: Omit<MediaInfo, 'format' | 'mime'> }> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { failOn: 'error' }).metadata();
   } catch {
     throw mediaError('MEDIA_MALFORMED', 'tiff: image cannot be decoded');
   }
+  // metadata() reads the header only; refuse a pixel bomb before anything decodes.
+  if (meta.width * meta.height > maxPixels) throw mediaError('MEDIA_TOO_MANY_PIXELS', `image declares more than ${maxPixels} pixels`);
   if (meta.format !== 'tiff') throw unsupported('tiff', 'not a TIFF image after all');
   if ((meta.pages ?? 1) > 1) throw unsupported('tiff', 'multi-page TIFF');
   if (meta.depth !== 'uchar' && meta.depth !== 'ushort') throw unsupported('tiff', 'sample format other than 8 or 16-bit unsigned');
@@ -28,7 +30,7 @@ export async function reencodeTiff(input: string, tempDir: string, verify: boole
   if (space !== 'srgb' && space !== 'rgb16' && space !== 'b-w' && space !== 'grey16') throw unsupported('tiff', 'colour space other than RGB or grey');
   const wide = meta.depth === 'ushort';
   const out = join(tempDir, `${randomUUID()}.tif`);
-  let img = sharp(input, { failOn: 'error' }).keepIccProfile();
+  let img = sharp(input, { failOn: 'error', limitInputPixels: maxPixels }).keepIccProfile();
   if (wide) img = img.toColourspace(space === 'b-w' || space === 'grey16' ? 'grey16' : 'rgb16');
   await img.tiff({ compression: 'deflate', predictor: 'horizontal' }).toFile(out);
   const orientation = meta.orientation ?? 1;

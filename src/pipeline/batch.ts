@@ -159,7 +159,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
   items.forEach((item, i) => {
     const slot = slots[i]!;
     if ('parseError' in item) {
-      slot.outcome = rejected(slot, 'PARSE_ERROR', '', item.parseError);
+      slot.outcome = { ...rejected(slot, item.code ?? 'PARSE_ERROR', item.path ?? '', item.parseError), ...(item.line === undefined ? {} : { line: item.line }) };
       return;
     }
     const v = validateRecord(item.value);

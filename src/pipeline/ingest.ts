@@ -5,7 +5,8 @@
  * next batch is read only when the consumer asks for more outcomes).
  */
 import { mkdirSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
+import { makeDirs } from '../dirs.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
@@ -20,7 +21,7 @@ import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
 import type { Outcome } from '../record/outcome.js';
-import { parsePolicy, type Policy, type PolicyInput } from '../record/policy.js';
+import { parsePolicy, type InputEncoding, type Policy, type PolicyInput } from '../record/policy.js';
 import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
@@ -33,7 +34,7 @@ import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
-import { fileItems, objectItems, streamItems, type InputFormat, type RecordSource, type SourceItem } from './sources.js';
+import { fileItems, objectItems, streamItems, type InputFormat, type ReadOptions, type RecordSource, type SourceItem } from './sources.js';
 
 export interface IngestorOptions {
   /** Data directory of the embedded default. @default "./sunder-data" */
@@ -85,6 +86,12 @@ export interface RunSummary extends RunProgress {
 export interface IngestRunOptions {
   /** Folder that media paths are relative to. @default the input file's folder, else the working directory */
   mediaRoot?: string;
+  /** Character encoding of a file or stream (not of objects). @default policy.input.encoding ("utf-8") */
+  encoding?: InputEncoding;
+}
+
+function readOptionsOf(o: IngestRunOptions): ReadOptions {
+  return o.encoding === undefined ? {} : { encoding: o.encoding };
 }
 
 /** One run's outcomes, as an async iterable; `summary` is filled when iteration ends. */
@@ -132,7 +139,7 @@ export class Ingestor {
 
   private static async openIn(layout: Layout, options: IngestorOptions): Promise<Ingestor> {
     const policy = parsePolicy(options.policy ?? {});
-    await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
+    makeDirs(layout.dataDir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
     // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
     // KEYS_MISSING ("no ingest key at ...; run `sunder init` ...") when ingest.json is absent.
     if (presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
@@ -182,7 +189,7 @@ export class Ingestor {
    * read through gunzip (`archive.ndjson.gz`); `runOptions.format` overrides the name.
    */
   ingestFile(path: string, runOptions: IngestRunOptions & { format?: InputFormat } = {}): IngestRun {
-    return this.run(fileItems(path, this.policy, runOptions.format), runOptions.mediaRoot ?? join(path, '..'));
+    return this.run(fileItems(path, this.policy, runOptions.format, readOptionsOf(runOptions)), runOptions.mediaRoot ?? join(path, '..'));
   }
 
   /**
@@ -190,7 +197,7 @@ export class Ingestor {
    * Compressed input is the caller's to unpack (`stream.pipe(zlib.createGunzip())`).
    */
   ingestStream(stream: Readable, runOptions: IngestRunOptions & { format: InputFormat }): IngestRun {
-    return this.run(streamItems(stream, runOptions.format, this.policy), runOptions.mediaRoot ?? process.cwd());
+    return this.run(streamItems(stream, runOptions.format, this.policy, readOptionsOf(runOptions)), runOptions.mediaRoot ?? process.cwd());
   }
 
   /** Ingests already-numbered items (for custom sources). */
@@ -251,7 +258,7 @@ export class Ingestor {
       // outcomes go out as soon as k commits rather than when k+1 arrives. A batch with media
       // may still change outcomes after prepare (a file can be rejected), so it is finished
       // before the next batch is prepared.
-      const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200)[Symbol.asyncIterator]();
+      const source = batchesOf(items, this.policy.batchSize, this.options.maxBatchDelayMs ?? 200, this.policy.input.maxBatchBytes)[Symbol.asyncIterator]();
       // The next batch, tagged for racing against the batch in flight. A handler is attached at
       // once: a source error must surface through `await`, never as an unhandled rejection of a
       // race that the batch in flight won.

@@ -118,7 +118,8 @@ export function scrubBusiness(
   const inText = record.business.text;
   const kept: Record<string, unknown> = {};
   for (const name of Object.keys(record.business.attributes)) {
-    if ((policy.attributes[name] ?? 'business') === 'business') kept[name] = record.business.attributes[name];
+    // Own keys only: an attribute named `toString` must not find Object.prototype's and vanish.
+    if ((Object.hasOwn(policy.attributes, name) ? policy.attributes[name] : 'business') === 'business') kept[name] = record.business.attributes[name];
   }
   const rejection = scrubber.checkKeys(inText, 'business.text', known) ?? scrubber.checkKeys(kept, 'business.attributes', known);
   if (rejection !== undefined) return { rejection };

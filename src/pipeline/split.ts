@@ -66,7 +66,7 @@ export function identityEntryOf(g: GatedRecord, subjectId: string, policy: Polic
     if (g.guardianIds.phone !== undefined) entry.guardian.phone = g.guardianIds.phone;
     if (g.guardianIds.email !== undefined) entry.guardian.email = g.guardianIds.email;
   }
-  const moved = Object.entries(g.record.business.attributes).filter(([k]) => policy.attributes[k] === 'identity');
+  const moved = Object.entries(g.record.business.attributes).filter(([k]) => Object.hasOwn(policy.attributes, k) && policy.attributes[k] === 'identity');
   if (moved.length > 0) entry.attributes = Object.fromEntries(moved);
   return entry;
 }

@@ -5,7 +5,10 @@
 
 /** Stable rejection codes; documented in README.md. */
 export const REJECT_CODES = [
-  'PARSE_ERROR', // the line or row is not a record at all (bad JSON, wrong column count)
+  'PARSE_ERROR', // the line or row is not a record at all (bad JSON, wrong column count); `line` says where
+  'INPUT_ENCODING', // the line is not valid in the input's encoding (UTF-8 unless named); the reason gives the byte offset
+  'RECORD_TOO_LARGE', // the line or row is longer than the policy's `input.maxRecordBytes`
+  'FIELD_NAME_FORBIDDEN', // a field named __proto__, constructor or prototype; `path` names it
   'SCHEMA_INVALID', // a field is missing or of the wrong shape; `path` names it
   'CONSENT_MISSING', // no consent block
   'CONSENT_SCOPE', // a business field needs a scope the consent does not grant
@@ -57,6 +60,8 @@ export interface RejectedOutcome {
   path: FieldPath;
   /** What was expected, in words; never the value that came. */
   reason: string;
+  /** 1-based line of the input file where the record starts, for rejections found while reading it. */
+  line?: number;
 }
 
 export type Outcome = StoredOutcome | DuplicateOutcome | RejectedOutcome;

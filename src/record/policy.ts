@@ -3,10 +3,18 @@
  * each business attribute goes (business side, identity side, or nowhere), how quasi-identifiers
  * are generalised, and which detectors run. Everything has a default; a policy file overrides.
  */
+import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SunderError } from '../errors.js';
 import { formatPath } from './paths.js';
+import { describeIssue } from './issues.js';
+import { forbiddenKeyPath } from './keys.js';
+
+/** Encodings an input file may be named to be in (`--encoding`); UTF-8 otherwise. */
+export const INPUT_ENCODINGS = ['utf-8', 'gb18030', 'big5', 'utf-16le'] as const;
+export type InputEncoding = (typeof INPUT_ENCODINGS)[number];
+const MiB = 1024 * 1024;
 
 /** An upper-case kind name: a built-in (`PHONE`) or a policy recognizer's (`EMPLOYEE_ID`). */
 const KIND = /^[A-Z][A-Z0-9_]{0,39}$/;
@@ -53,10 +61,34 @@ export const policySchema = z.strictObject({
       columns: z.record(z.string(), z.string()).default({}),
       /** Separator inside list cells such as consent.scopes. @default "|" */
       listSeparator: z.string().min(1).default('|'),
-      /** @default "," */
-      delimiter: z.string().length(1).default(','),
+      /** One character; not a quote or a line end, which CSV itself uses. @default "," */
+      delimiter: z.string().length(1).refine((d) => !'"\r\n'.includes(d), { message: 'not a quote or line end' }).default(','),
+      /**
+       * Lines one record may span inside quoted fields. A record still open after this many
+       * lines is taken as a stray quote: its first line is rejected and reading resumes at the
+       * next line. 1 keeps every quoted field on its line. @default 100
+       */
+      maxRecordLines: z.number().int().min(1).max(100_000).default(100),
     })
-    .default({ columns: {}, listSeparator: '|', delimiter: ',' }),
+    .default({ columns: {}, listSeparator: '|', delimiter: ',', maxRecordLines: 100 }),
+  /** How input files and streams are read. */
+  input: z
+    .strictObject({
+      /**
+       * The input's character encoding. Bytes that are not valid in it reject their line
+       * (INPUT_ENCODING); nothing is replaced. @default "utf-8"
+       */
+      encoding: z.enum(INPUT_ENCODINGS).default('utf-8'),
+      /** A line or CSV record longer than this is rejected (RECORD_TOO_LARGE) without being held in memory. @default 16 MiB */
+      maxRecordBytes: z.number().int().min(1024).max(1024 * MiB).default(16 * MiB),
+      /**
+       * Input bytes one batch may hold: a batch ends at this size even before `batchSize`
+       * records, and the source is not read further while two batches are in flight, so
+       * memory is bounded by bytes, not by record count (bench/memory.ts). @default 16 MiB
+       */
+      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(16 * MiB),
+    })
+    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 16 * MiB }),
   /**
    * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
    * it into the sealed vault entry; `drop` discards it.
@@ -111,21 +143,30 @@ export type PolicyInput = z.input<typeof policySchema>;
 export const DEFAULT_POLICY: Policy = policySchema.parse({});
 
 export function parsePolicy(input: unknown): Policy {
+  // zod's record parser assigns keys, so a `__proto__` column name would vanish: refuse it by name.
+  const forbidden = forbiddenKeyPath(input);
+  if (forbidden !== undefined) throw new SunderError('CONFIG_INVALID', `policy: \`${forbidden}\`: key name not allowed`, { path: forbidden.split('.') });
   const parsed = policySchema.safeParse(input ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new SunderError('CONFIG_INVALID', `policy: \`${formatPath(issue.path)}\` is invalid (${issue.code})`, { path: issue.path.map(String) });
+    // An unknown key is named with its own path: `csv.delimeter`, not `csv`.
+    const path = issue.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0]!] : issue.path;
+    const what = issue.code === 'unrecognized_keys' ? `unknown policy key${issue.keys.length > 1 ? ` (and ${issue.keys.length - 1} more)` : ''}` : describeIssue(issue, input ?? {});
+    throw new SunderError('CONFIG_INVALID', `policy: \`${formatPath(path)}\`: ${what}`, { path: path.map(String) });
   }
   return parsed.data;
 }
 
 export async function loadPolicy(path: string): Promise<Policy> {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch {
     throw new SunderError('FILE_NOT_FOUND', `policy file not found: ${path}`);
   }
+  // Strict, as input is: a GBK policy would otherwise map columns whose names are U+FFFD.
+  if (!isUtf8(bytes)) throw new SunderError('INPUT_ENCODING', `policy file is not valid UTF-8: ${path}`);
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   try {
     return parsePolicy(JSON.parse(text));
   } catch (err) {

@@ -1,34 +1,11 @@
 /**
- * Turns zod's verdict into an outcome. zod issues carry their own messages, some of which can
- * quote input; Sunder builds the reason from the issue's code and expectation only.
+ * Turns zod's verdict into an outcome (reasons in words: see issues.ts).
  */
 import { z } from 'zod';
 import type { RejectedOutcome } from './outcome.js';
+import { describeIssue } from './issues.js';
 import { formatPath } from './paths.js';
 import { collectedRecordSchema, SAFE_ID, type CollectedRecord } from './schema.js';
-
-type Issue = z.core.$ZodIssue;
-
-function reasonOf(issue: Issue): string {
-  switch (issue.code) {
-    case 'invalid_type':
-      return issue.input === undefined ? `required ${issue.expected} is missing` : `expected ${issue.expected}`;
-    case 'too_small':
-      return `expected at least ${String(issue.minimum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
-    case 'too_big':
-      return `expected at most ${String(issue.maximum)} ${issue.origin === 'string' ? 'characters' : 'items'}`;
-    case 'invalid_format':
-      return `expected ${issue.format === 'regex' ? 'a value of the allowed characters' : `an ISO ${issue.format}`}`;
-    case 'invalid_value':
-      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'unrecognized_keys':
-      return `unknown field${issue.keys.length > 1 ? 's' : ''}`;
-    case 'invalid_union':
-      return 'expected a string, number, boolean or null';
-    default:
-      return 'invalid value';
-  }
-}
 
 /**
  * The record schema compiled ahead of time (`z.compile`, zod >= 4.6): a generated parser for
@@ -58,7 +35,7 @@ export function validateRecord(value: unknown): Validated {
       ...(recordId === undefined ? {} : { recordId }),
       code: 'SCHEMA_INVALID',
       path: formatPath(path),
-      reason: reasonOf(issue),
+      reason: describeIssue(issue, value),
     },
   };
 }

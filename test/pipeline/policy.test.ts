@@ -34,7 +34,7 @@ describe('policy: detection settings', () => {
     [{ detect: { recognizers: [{ kind: 'employee id', pattern: 'x' }] } }, ['detect', 'recognizers', '0', 'kind']],
     [{ detect: { recognizers: [{ kind: 'EMP', pattern: 'x', flags: 'g' }] } }, ['detect', 'recognizers', '0', 'flags']],
     [{ detect: { recognizers: [{ kind: 'EMP', pattern: 'x', score: 2 }] } }, ['detect', 'recognizers', '0', 'score']],
-    [{ detect: { recognizers: [{ kind: 'EMP', pattern: 'x', extra: 1 }] } }, ['detect', 'recognizers', '0']],
+    [{ detect: { recognizers: [{ kind: 'EMP', pattern: 'x', extra: 1 }] } }, ['detect', 'recognizers', '0', 'extra']],
   ])('refuses %j at its path', (input, path) => {
     expect(() => parsePolicy(input)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', path }));
   });

@@ -18,9 +18,9 @@ describe('NDJSON source', () => {
     const input = '{"a":1}\nnot json\n\n{"b":2}\r\n[1]\n{"c":3}';
     const items = await all(ndjsonItems(Readable.from([Buffer.from(input)])));
     expect(items.map((i) => i.index)).toEqual([0, 1, 2, 3, 4]);
-    expect(items[1]).toEqual({ index: 1, parseError: 'not valid JSON' });
-    expect(items[2]).toEqual({ index: 2, value: { b: 2 } });
-    expect(items[4]).toEqual({ index: 4, value: { c: 3 } });
+    expect(items[1]).toEqual({ index: 1, parseError: 'line 2: not valid JSON', line: 2, bytes: 9 });
+    expect(items[2]).toMatchObject({ index: 2, value: { b: 2 }, line: 4 });
+    expect(items[4]).toMatchObject({ index: 4, value: { c: 3 }, line: 6 });
   });
 
   it('joins lines and characters split across chunks', async () => {
@@ -28,13 +28,17 @@ describe('NDJSON source', () => {
     const bytes = Buffer.from(text);
     const chunks = Array.from(bytes).map((b) => Buffer.from([b]));
     const items = await all(ndjsonItems(Readable.from(chunks)));
-    expect(items).toEqual([{ index: 0, value: { name: '王小明' } }, { index: 1, value: { name: '李四' } }]);
+    expect(items).toMatchObject([{ index: 0, value: { name: '王小明' } }, { index: 1, value: { name: '李四' } }]);
   });
 
-  it('reads a file saved with a byte-order mark; an invalid byte spoils only its own line', async () => {
+  it('reads a file saved with a byte-order mark; an invalid byte rejects only its own line, with its offset', async () => {
     const bytes = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}\n{"b":"'), Buffer.from([0xff]), Buffer.from('"}\n{"c":3}\n')]);
     const items = await all(ndjsonItems(Readable.from([bytes.subarray(0, 2), bytes.subarray(2)])));
-    expect(items).toEqual([{ index: 0, value: { a: 1 } }, { index: 1, value: { b: '\ufffd' } }, { index: 2, value: { c: 3 } }]);
+    expect(items).toMatchObject([
+      { index: 0, value: { a: 1 } },
+      { index: 1, code: 'INPUT_ENCODING', line: 2, parseError: expect.stringMatching(/^line 2: byte offset 17 is not valid utf-8/) },
+      { index: 2, value: { c: 3 } },
+    ]);
   });
 });
 
@@ -44,17 +48,17 @@ describe('CSV source', () => {
       'r1,"Li, Na","voice|text",true,"line one\nline ""two"""\r\n' +
       'r2,Wang\r\n';
     const items = await all(csvItems(Readable.from([Buffer.from(csv)]), DEFAULT_POLICY));
-    expect(items[0]).toEqual({
+    expect(items[0]).toMatchObject({
       index: 0,
       value: { recordId: 'r1', subject: { name: 'Li, Na' }, consent: { scopes: ['voice', 'text'], crossBorder: true }, business: { text: { sms: 'line one\nline "two"' } } },
     });
-    expect(items[1]).toEqual({ index: 1, parseError: 'expected 5 columns, got 2' });
+    expect(items[1]).toMatchObject({ index: 1, parseError: 'line 4: expected 5 columns, got 2', line: 4 });
   });
 
   it('takes header names from the policy', async () => {
     const policy = { ...DEFAULT_POLICY, csv: { ...DEFAULT_POLICY.csv, columns: { 手机: 'subject.phone' } } };
     const items = await all(csvItems(Readable.from([Buffer.from('recordId,手机\nr1,13900000001\n')]), policy));
-    expect(items[0]).toEqual({ index: 0, value: { recordId: 'r1', subject: { phone: '13900000001' } } });
+    expect(items[0]).toMatchObject({ index: 0, value: { recordId: 'r1', subject: { phone: '13900000001' } } });
   });
 });
 
@@ -81,7 +85,7 @@ describe('compressed files', () => {
     writeFileSync(path, gzipSync(lines.join('\n') + '\n'));
     const items = await all(fileItems(path, DEFAULT_POLICY));
     expect(items).toHaveLength(2000);
-    expect(items[1999]).toEqual({ index: 1999, value: JSON.parse(lines[1999]!) });
+    expect(items[1999]).toMatchObject({ index: 1999, value: JSON.parse(lines[1999]!) });
   });
 
   it('lets a reader stop early in a gzipped file', async () => {
@@ -109,7 +113,7 @@ describe('compressed files', () => {
       expect(last).toMatchObject({ parseError: expect.stringMatching(/compressed input is corrupt or truncated/) });
       expect(last.index).toBe(items.length);
       expect(items.length).toBeGreaterThan(0);
-      expect(items.every((i) => 'value' in i || /not valid JSON/.test(i.parseError))).toBe(true);
+      expect(items.every((i) => 'value' in i || /not valid JSON|is not valid utf-8/.test(i.parseError))).toBe(true);
     }
   });
 });

@@ -5,7 +5,7 @@ import { SunderError } from '../../errors.js';
 import { Ingestor, type RunSummary } from '../../pipeline/ingest.js';
 import { createMediaStep } from '../../pipeline/media-step.js';
 import type { InputFormat } from '../../pipeline/sources.js';
-import { loadPolicy } from '../../record/policy.js';
+import { INPUT_ENCODINGS, loadPolicy, type InputEncoding } from '../../record/policy.js';
 import { openConfiguredStore } from '../../config/store-url.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -13,6 +13,7 @@ import { Progress } from '../progress.js';
 
 interface IngestCliOptions {
   format?: InputFormat;
+  encoding?: InputEncoding;
   policy?: string;
   mediaRoot?: string;
   json?: boolean;
@@ -23,6 +24,7 @@ export function ingestCommand(ctx: CliContext): Command {
     .description('split, scrub, seal and store records from NDJSON or CSV files')
     .argument('<files...>', 'input files (.csv is CSV, anything else NDJSON; .gz is gunzipped); - reads standard input')
     .addOption(new Option('--format <format>', 'read every input as this format, whatever its name (standard input: default ndjson)').choices(['ndjson', 'csv']))
+    .addOption(new Option('--encoding <encoding>', 'character encoding of the input files (default: the policy\'s input.encoding, else utf-8)').choices([...INPUT_ENCODINGS]))
     .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
     .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder; for standard input, the working directory)')
     .option('--json', 'print one JSON summary as the last line of stdout')
@@ -52,6 +54,7 @@ export function ingestCommand(ctx: CliContext): Command {
           const where = {
             ...(opts.mediaRoot === undefined ? {} : { mediaRoot: opts.mediaRoot }),
             ...(opts.format === undefined ? {} : { format: opts.format }),
+            ...(opts.encoding === undefined ? {} : { encoding: opts.encoding }),
           };
           const run = file === '-' ? ingestor.ingestStream(process.stdin, { format: 'ndjson', ...where }) : ingestor.ingestFile(file, where);
           const s = await run.done(() => progress.update(run.progress, started));

@@ -1,0 +1,42 @@
+/**
+ * Creating a directory and its parents. Node's `mkdir({ recursive: true })` loops for ever at
+ * 100% CPU when a parent exists but refuses children with ENOENT (`/proc/foo`: libuv retries the
+ * parent, which "exists", then the child again). This walks up once and down once, and turns
+ * every failure into one clear error.
+ */
+import { mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SunderError } from './errors.js';
+
+function fail(dir: string, why: string): SunderError {
+  return new SunderError('DIR_UNUSABLE', `cannot create the directory ${dir} (${why})`);
+}
+
+/** Creates `dir` and missing parents (each with `mode`); a directory that exists is fine. */
+export function makeDirs(dir: string, mode = 0o700): void {
+  const target = resolve(dir);
+  const missing: string[] = [];
+  for (let d = target; ; d = dirname(d)) {
+    let isDir: boolean | undefined;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT') throw fail(target, code === 'ENOTDIR' ? 'a parent is not a directory' : code ?? 'error');
+    }
+    if (isDir === true) break;
+    if (isDir === false) throw fail(target, d === target ? 'it exists and is not a directory' : 'a parent is not a directory');
+    missing.push(d);
+    if (dirname(d) === d) break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      mkdirSync(d, { mode });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      // ENOENT with the parent in place: a file system that takes no new directories (/proc, /sys).
+      throw fail(target, code === 'ENOENT' ? 'its file system does not allow it' : code ?? 'error');
+    }
+  }
+}
