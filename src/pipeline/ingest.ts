@@ -22,10 +22,9 @@ import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { Vault } from '../vault/vault.js';
-import { commitBatch, hasMedia, prepareBatch, sealBatch, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
+import { hasMedia, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
 import { SealerPool } from './sealer-pool.js';
-import { BoundedMap } from './bounded-map.js';
-import { Inflight } from './inflight.js';
+import { BatchQueue } from './batch-queue.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { recover, type RecoveryReport } from './recovery.js';
@@ -92,12 +91,33 @@ export class IngestRun implements AsyncIterable<Outcome> {
    * batch ahead of the outcomes consumed. All zero before iteration starts.
    */
   progress: Readonly<RunProgress> = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
+  private started = false;
+  private finish!: () => void;
+  /** Resolves when the run has ended (its summary is written), however it ended. */
+  private readonly finished = new Promise<void>((r) => (this.finish = r));
   constructor(private readonly gen: (run: IngestRun) => AsyncGenerator<Outcome>) {}
+  /** A run reads its source once: a second iteration would read a consumed stream, or a file again. */
   [Symbol.asyncIterator](): AsyncIterator<Outcome> {
-    return this.gen(this);
+    if (this.started) throw new SunderError('CONFIG_INVALID', 'this run was iterated already; an IngestRun yields its outcomes once');
+    this.started = true;
+    const inner = this.gen(this);
+    const end = () => this.finish();
+    // The generator's own `finally` writes the summary; `finished` follows it.
+    return {
+      next: (...args) => inner.next(...args).then((r) => (r.done === true && end(), r), (err: unknown) => (end(), Promise.reject(err))),
+      return: (value) => inner.return(value).finally(end),
+      throw: (err: unknown) => inner.throw(err).finally(end),
+    };
   }
-  /** Consumes every outcome and returns the summary. */
+  /**
+   * Consumes every outcome and returns the summary. Once the run was iterated (or `done` was
+   * called), it only waits for the run to end and returns the same summary.
+   */
   async done(onOutcome?: (o: Outcome) => void): Promise<RunSummary> {
+    if (this.started) {
+      await this.finished;
+      return this.summary!;
+    }
     for await (const o of this) onOutcome?.(o);
     return this.summary!;
   }
@@ -105,6 +125,8 @@ export class IngestRun implements AsyncIterable<Outcome> {
 
 export class Ingestor {
   private closed = false;
+  /** One subject-resolution path and commit order for all runs of this Ingestor. */
+  private readonly queue = new BatchQueue();
 
   private constructor(
     readonly layout: Layout,
@@ -206,7 +228,9 @@ export class Ingestor {
       });
       const deps: BatchDeps = {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
-        sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), blindDigests: new BoundedMap(30_000), inflight: new Inflight(),
+        // The overlay and key caches are the Ingestor's, shared by its runs (batch-queue.ts).
+        sender: new X25519Sender(), sealer, runId,
+        publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
       };
       const record = async (result: BatchResult): Promise<void> => {
@@ -264,16 +288,11 @@ export class Ingestor {
             sealer.hurry();
             break;
           }
-          const prepared = await prepareBatch(deps, step.value);
+          // The queue prepares one batch at a time across all runs and commits in that order;
+          // it never commits past a failed batch, whose subjects may be this batch's subjects.
+          const { prepared, done } = await this.queue.submit(deps, step.value);
           next = pull();
           const previous = inflight;
-          const done = (async () => {
-            await sealBatch(deps, prepared);
-            // Never commit past a failed batch: its subjects may be this batch's subjects.
-            if (previous !== undefined) await previous;
-            return commitBatch(deps, prepared);
-          })();
-          done.catch(() => undefined);
           inflight = done;
           if (previous !== undefined) yield* account(await previous);
           if (hasMedia(prepared)) {
