@@ -4,11 +4,9 @@
  * directly; this file only parses arguments, prints, and maps errors to exit codes.
  */
 import { Command, Option } from 'commander';
-import { createRoleKeys, roleKeysExist } from '../crypto/keys.js';
 import { existsSync, statSync } from 'node:fs';
 import { isSunderError, SunderError } from '../errors.js';
 import { exportDataset } from '../export/export.js';
-import { layoutOf } from '../layout.js';
 import { Ingestor, type RunSummary } from '../pipeline/ingest.js';
 import type { InputFormat } from '../pipeline/sources.js';
 import { loadPolicy } from '../record/policy.js';
@@ -16,6 +14,7 @@ import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
+import { initCommand, keysCommand, type KeyOutOptions } from './keys-command.js';
 
 interface GlobalOptions {
   data?: string;
@@ -36,17 +35,18 @@ const layoutOpts = () => {
 
 program
   .command('init')
-  .description('create the role key files (ingest, officer, exporter), one file per role')
-  .action(async () => {
-    const layout = layoutOf(layoutOpts());
-    if (roleKeysExist(layout.keysDir)) {
-      process.stdout.write(`role keys already exist in ${layout.keysDir}\n`);
-      return;
-    }
-    const { files } = await createRoleKeys(layout.keysDir);
-    process.stdout.write(`created role keys:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
-      'ingestion hosts need only ingest.json; keep officer.json and exporter.json where those roles work.\n');
-  });
+  .description('initialise a brand-new data folder: its stores, and the role keys (ingest, officer, exporter) unless they exist')
+  .option('--officer-out <path>', 'write officer.json here (a file, or a folder) instead of the keys folder')
+  .option('--exporter-out <path>', 'write exporter.json here (a file, or a folder) instead of the keys folder')
+  .action((opts: KeyOutOptions) => initCommand(layoutOpts(), opts, (l) => process.stdout.write(`${l}\n`)));
+
+program
+  .command('keys')
+  .description('create the three role key files only (refuses to overwrite any)')
+  .option('--ingest-out <path>', 'write ingest.json here (a file, or a folder) instead of the keys folder')
+  .option('--officer-out <path>', 'write officer.json here (a file, or a folder) instead of the keys folder')
+  .option('--exporter-out <path>', 'write exporter.json here (a file, or a folder) instead of the keys folder')
+  .action((opts: KeyOutOptions & { ingestOut?: string }) => keysCommand(layoutOpts(), opts, (l) => process.stdout.write(`${l}\n`)));
 
 program
   .command('ingest')

@@ -4,13 +4,13 @@
  * turns sources into outcomes, one per input record, in input order, with backpressure (the
  * next batch is read only when the consumer asks for more outcomes).
  */
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
-import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
+import { keyFingerprint, loadRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
@@ -27,6 +27,7 @@ import { SealerPool } from './sealer-pool.js';
 import { BatchQueue } from './batch-queue.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
+import { initDataFolder, inspectDataFolder, privateDir } from './data-folder.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
 import { fileItems, objectItems, streamItems, type InputFormat, type RecordSource, type SourceItem } from './sources.js';
@@ -38,8 +39,17 @@ export interface IngestorOptions {
   keysDir?: string;
   /** Policy (field mapping, generalisation, detectors, batch size). @default DEFAULT_POLICY */
   policy?: PolicyInput;
-  /** Create the role keys when none exist yet. @default true */
+  /**
+   * Create the role keys when the data folder is brand-new (absent or empty) and no key files
+   * exist yet. A folder in use never gets new keys. @default true
+   */
   createKeys?: boolean;
+  /**
+   * When keys are created: where the officer's and exporter's key files go (a file, or a folder
+   * for `<role>.json`) instead of `keysDir`, so their secrets never touch the ingest host.
+   * @example { officer: '/mnt/officer-usb', exporter: '/mnt/exporter-usb' }
+   */
+  keyFiles?: { officer?: string; exporter?: string };
   /** How long a batch waits for more records from a slow source. @default 200 */
   maxBatchDelayMs?: number;
   /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
@@ -143,16 +153,23 @@ export class Ingestor {
   static async open(options: IngestorOptions = {}): Promise<Ingestor> {
     const layout = layoutOf(options);
     const policy = parsePolicy(options.policy ?? {});
-    await mkdir(layout.dataDir, { recursive: true, mode: 0o700 });
-    // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
-    // KEYS_MISSING ("no ingest key at ...; run `sunder init` ...") when ingest.json is absent.
-    if (presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
-      const { files } = await createRoleKeys(layout.keysDir);
-      options.onNotice?.(`created role keys in ${layout.keysDir}: ${files.map((f) => f.slice(layout.keysDir.length + 1)).join(', ')} ` +
-        '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
-    }
-    const keys = await loadRoleKeys(layout.keysDir, 'ingest');
+    if (!existsSync(layout.dataDir)) privateDir(layout.dataDir);
+    // Taken before the folder is inspected: two writers must not both decide to initialise it.
     const lock = WriterLock.acquire(layout.dataDir);
+    let keys: IngestKeys;
+    try {
+      // Only a brand-new folder is initialised (keys are created only into it, and only when
+      // none exist); a folder missing a piece is refused DATA_INCOMPLETE, never patched up.
+      const stores = { vault: options.vault === undefined, keystore: options.keystore === undefined, objects: options.store === undefined };
+      if (inspectDataFolder(layout, stores).kind === 'new') {
+        await initDataFolder(layout, stores, { ...(options.createKeys === undefined ? {} : { createKeys: options.createKeys }), ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+          ...(options.keyFiles === undefined ? {} : { keyFiles: options.keyFiles }) });
+      }
+      keys = await loadRoleKeys(layout.keysDir, 'ingest');
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     let vault: Vault | undefined;
     let keystore: KeyStore | undefined;
     try {
