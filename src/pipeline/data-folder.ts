@@ -86,9 +86,20 @@ export function privateDir(path: string): void {
   chmodSync(path, 0o700);
 }
 
-/** Creates an empty file 0600 if absent, so that SQLite opens it with those permissions (its -wal and -shm follow). */
+/**
+ * Creates an empty file 0600 if absent, so that SQLite opens it with those permissions (its -wal
+ * and -shm follow). An existing file is not opened: closing a descriptor of a database would drop
+ * the POSIX locks a connection of this process holds on it.
+ */
 export function privateFile(path: string): void {
-  closeSync(openSync(path, 'a', 0o600));
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
   chmodSync(path, 0o600);
 }
 
