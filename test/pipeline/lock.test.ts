@@ -83,4 +83,3 @@ describe('writer lock', () => {
     expect(statSync(join(dataDir, LOCK_FILE)).mode & 0o777).toBe(0o600);
   });
 });
-});
