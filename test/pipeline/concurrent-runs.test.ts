@@ -16,6 +16,7 @@ import { loadRoleKeys } from '../../src/crypto/keys.js';
 import { normalizeCnId, normalizeEmail, normalizePhone } from '../../src/id/normalize.js';
 import { layoutOf } from '../../src/layout.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
+import { FsObjectStore } from '../../src/store/fs.js';
 import type { Outcome } from '../../src/record/outcome.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -100,7 +101,7 @@ interface PersonCounts {
 }
 
 /** Per person: the subjects their identifiers find, those subjects' blind indexes and records. */
-async function countsByPerson(dataDir: string, persons: Person[], records: TestRecord[]): Promise<{ perPerson: PersonCounts[]; totals: { subjects: number; unindexed: number; records: number } }> {
+async function countsByPerson(dataDir: string, persons: Person[], records: TestRecord[]): Promise<{ perPerson: PersonCounts[]; totals: { subjects: number; unindexed: number; records: number; recordsWithoutSubject: number } }> {
   const layout = layoutOf({ dataDir });
   const keys = await loadRoleKeys(layout.keysDir, 'ingest');
   const db = new Database(layout.vault, { readonly: true });
@@ -132,6 +133,7 @@ async function countsByPerson(dataDir: string, persons: Person[], records: TestR
         subjects: one('SELECT count(*) FROM subjects'),
         unindexed: one('SELECT count(*) FROM subjects s WHERE NOT EXISTS (SELECT 1 FROM blind_index b WHERE b.subject_id = s.subject_id)'),
         records: one('SELECT count(*) FROM records'),
+        recordsWithoutSubject: one('SELECT count(*) FROM records r WHERE NOT EXISTS (SELECT 1 FROM subjects s WHERE s.subject_id = r.subject_id)'),
       },
     };
   } finally {
@@ -195,7 +197,7 @@ describe('concurrent runs in one Ingestor', () => {
     const expected = expectedCounts(persons, records);
     expect(alone.perPerson).toEqual(expected);
     expect(concurrent.perPerson).toEqual(expected);
-    expect(concurrent.totals).toEqual({ subjects: 288, unindexed: 0, records: 1_042 });
+    expect(concurrent.totals).toEqual({ subjects: 288, unindexed: 0, records: 1_042, recordsWithoutSubject: 0 });
     expect(concurrent.totals).toEqual(alone.totals);
   });
 
@@ -210,9 +212,51 @@ describe('concurrent runs in one Ingestor', () => {
         expect(outcomes.filter((o) => o.status === 'stored')).toHaveLength(records.length);
         const got = await countsByPerson(dataDir, persons, records);
         expect(got.perPerson).toEqual(expected);
-        expect(got.totals).toEqual({ subjects: persons.length, unindexed: 0, records: records.length });
+        expect(got.totals).toEqual({ subjects: persons.length, unindexed: 0, records: records.length, recordsWithoutSubject: 0 });
       }),
       { numRuns: 5, seed: 42 },
     );
+  });
+
+  it('a batch that fails takes down the batches that counted on it and leaves nothing behind in the shared overlay', async () => {
+    const { persons, records } = population(31, 60, 240);
+    const dataDir = tempDir();
+    /** The real file store, whose first segment write fails (a disk or network error). */
+    class FailingOnce extends FsObjectStore {
+      failed = false;
+      override async put(key: string, body: Parameters<FsObjectStore['put']>[1]) {
+        if (!this.failed && key.startsWith('segments/')) {
+          this.failed = true;
+          throw new Error('injected store failure');
+        }
+        return super.put(key, body);
+      }
+    }
+    const store = new FailingOnce(layoutOf({ dataDir }).objects);
+    const ingestor = await Ingestor.open({ dataDir, store, policy: { batchSize: 8 }, workers: 0, maxBatchDelayMs: 2 });
+    const rng = createRng(9);
+    try {
+      const firstTry = await Promise.all(split(shuffled(records, rng), 4, rng).map(async (stream) => {
+        const got: Outcome[] = [];
+        try {
+          for await (const o of ingestor.ingestStream(requestBody(stream, rng), { format: 'ndjson' })) got.push(o);
+          return { got, failed: false };
+        } catch {
+          return { got, failed: true };
+        }
+      }));
+      expect(firstTry.some((r) => r.failed)).toBe(true);
+      const storedBefore = new Set(firstTry.flatMap((r) => r.got).filter((o) => o.status === 'stored').map((o) => (o as { recordId: string }).recordId));
+      // Everything again, in the same Ingestor: what the failed batches held is not "in flight".
+      const again = await ingestor.ingest(records.map((r) => r.value)).done();
+      expect(again.rejected).toBe(0);
+      expect(again.duplicates).toBe(storedBefore.size);
+      expect(again.stored).toBe(records.length - storedBefore.size);
+    } finally {
+      await ingestor.close();
+    }
+    const got = await countsByPerson(dataDir, persons, records);
+    expect(got.perPerson).toEqual(expectedCounts(persons, records));
+    expect(got.totals).toEqual({ subjects: persons.length, unindexed: 0, records: records.length, recordsWithoutSubject: 0 });
   });
 });
