@@ -9,6 +9,12 @@ export type ErrorCode =
   | 'FILE_NOT_FOUND'
   | 'KEYS_MISSING'
   | 'KEYS_WRONG'
+  /** A key file is readable or writable by group or others. */
+  | 'KEYS_PERMISSIONS'
+  /** Another writer (Ingestor) holds the data directory. */
+  | 'WRITER_LOCKED'
+  /** The data directory has some of its parts but not all: named, never recreated silently. */
+  | 'DATA_INCOMPLETE'
   | 'STORE_CORRUPT'
   | 'OUTPUT_NOT_EMPTY'
   // the operating system refused a read or write (src/os-errors.ts maps errno codes to these)

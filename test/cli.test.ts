@@ -52,7 +52,7 @@ describe('sunder CLI', () => {
     const data = tempDir();
     expect((await run(['--data', data, 'ingest', SAMPLE_NDJSON])).code).toBe(1);
     const otherKeys = tempDir();
-    expect((await run(['--keys', otherKeys, 'init'])).code).toBe(0);
+    expect((await run(['--keys', otherKeys, 'keys'])).code).toBe(0);
     const ingest = await run(['--data', data, '--keys', otherKeys, 'ingest', SAMPLE_NDJSON]);
     expect(ingest.code).toBe(2);
     expect(ingest.stderr).toMatch(/does not belong to the store.*\(KEYS_WRONG\)/);

@@ -14,6 +14,7 @@ import { exitCodeOf } from './exit-codes.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
+import { keysCommand } from './commands/keys.js';
 import { scanCommand } from './commands/scan.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
@@ -38,7 +39,7 @@ const program = new Command('sunder')
 const ctx = contextOf(program);
 // copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
 // exitOverride etc.
-for (const command of [initCommand(ctx), ingestCommand(ctx), exportCommand(ctx), scanCommand()]) {
+for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), scanCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {

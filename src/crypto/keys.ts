@@ -10,9 +10,9 @@
  * never holds a secret that opens anything stored.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { chmod, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { makeDirs } from '../dirs.js';
 import { SunderError } from '../errors.js';
 import { scopedToken } from './hmac.js';
@@ -69,16 +69,51 @@ export function roleKeysExist(keysDir: string): boolean {
 }
 
 /**
+ * Where each role's key file goes: `paths[role]` (a file, or an existing folder to hold
+ * `<role>.json`), else `keysDir/<role>.json`. Lets the officer's and exporter's secrets be
+ * written straight to where those roles work, never onto the ingest host.
+ */
+export function roleKeyTargets(keysDir: string, paths: Partial<Record<Role, string>> = {}): Record<Role, string> {
+  const at = (role: Role): string => {
+    const p = paths[role];
+    if (p === undefined) return keyFilePath(keysDir, role);
+    return existsSync(p) && statSync(p).isDirectory() ? keyFilePath(p, role) : resolve(p);
+  };
+  return { ingest: at('ingest'), officer: at('officer'), exporter: at('exporter') };
+}
+
+/**
+ * Refuses a key file that group or others may read or write (`KEYS_PERMISSIONS`): a secret left
+ * world-readable has already leaked to every account on the host, and a writable one can be
+ * swapped for an attacker's.
+ */
+export function assertPrivateFile(path: string): void {
+  let mode: number;
+  try {
+    mode = statSync(path).mode & 0o777;
+  } catch {
+    return; // a missing file is reported by the read that follows
+  }
+  if ((mode & 0o077) !== 0) {
+    throw new SunderError('KEYS_PERMISSIONS', `${path} is open to group or others (mode ${mode.toString(8).padStart(4, '0')}); ` +
+      'expected 0600: `chmod 600` it, and treat its keys as exposed if other accounts could read it');
+  }
+}
+
+/**
  * Creates the three role files. Refuses to overwrite: a lost officer or exporter key makes every
  * stored subject unreadable, so replacing one is never a side effect.
  */
-export async function createRoleKeys(keysDir: string): Promise<{ files: string[] }> {
-  const existing = presentRoleKeys(keysDir);
+export async function createRoleKeys(keysDir: string, paths: Partial<Record<Role, string>> = {}): Promise<{ files: string[] }> {
+  const target = roleKeyTargets(keysDir, paths);
+  const existing = ROLES.filter((r) => existsSync(target[r]));
   if (existing.length > 0) {
-    throw new SunderError('CONFIG_INVALID', `key files already exist in ${keysDir} (${existing.map((r) => `${r}.json`).join(', ')}); refusing to overwrite`);
+    throw new SunderError('CONFIG_INVALID', `key files already exist (${existing.map((r) => target[r]).join(', ')}); refusing to overwrite`);
   }
-  makeDirs(keysDir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
-  await chmod(keysDir, 0o700);
+  for (const dir of new Set(ROLES.map((r) => dirname(target[r])))) {
+    makeDirs(dir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
+    await chmod(dir, 0o700);
+  }
   const officer = generateX25519KeyPair();
   const exporter = generateX25519KeyPair();
   const createdAt = new Date().toISOString();
@@ -94,7 +129,7 @@ export async function createRoleKeys(keysDir: string): Promise<{ files: string[]
   const written: string[] = [];
   try {
     for (const role of ROLES) {
-      const path = keyFilePath(keysDir, role);
+      const path = target[role];
       const tmp = `${path}.tmp-${process.pid}`;
       try {
         await writeFile(tmp, JSON.stringify(files[role], null, 2) + '\n', { mode: 0o600, flag: 'wx' });
@@ -117,6 +152,7 @@ export async function loadRoleKeys(keysDir: string, role: 'ingest'): Promise<Ing
 export async function loadRoleKeys(keysDir: string, role: 'officer' | 'exporter'): Promise<ReaderKeys>;
 export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKeys> {
   const file = keyFilePath(keysDir, role);
+  assertPrivateFile(file);
   let raw: string;
   try {
     raw = await readFile(file, 'utf8');

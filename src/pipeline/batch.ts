@@ -406,8 +406,14 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
       policyVersion: g.consent.policyVersion,
     });
     for (const m of slot.media ?? []) media.push({ objectId: m.id, recordId: g.record.recordId, kind: m.kind, format: m.format, bytes: m.bytes });
-    blindIndexes.push(...slot.blind);
     slot.outcome = { status: 'stored', index: slot.index, recordId: g.record.recordId, objectId: sealed.objectId, newSubject: slot.createdSubject === true, detections: sealed.counts };
+  }
+
+  // A subject's blind indexes come from every accepted record that resolved to it, stored or
+  // not, as long as one of its records is stored: a later record of the batch may have found
+  // the subject only by a digest that a record rejected for its media carried.
+  for (const slot of prepared.accepted) {
+    if (slot.blind.length > 0 && usedSubjects.has(slot.subject!.subjectId)) blindIndexes.push(...slot.blind);
   }
 
   // Only stored records may vouch for an age; a new subject's row carries its date directly.

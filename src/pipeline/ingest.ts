@@ -4,13 +4,12 @@
  * turns sources into outcomes, one per input record, in input order, with backpressure (the
  * next batch is read only when the consumer asks for more outcomes).
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { makeDirs } from '../dirs.js';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
-import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
+import { keyFingerprint, loadRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
 import { LineWriter } from '../line-writer.js';
@@ -26,12 +25,12 @@ import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { Vault } from '../vault/vault.js';
-import { commitBatch, hasMedia, prepareBatch, sealBatch, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
+import { hasMedia, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
 import { SealerPool } from './sealer-pool.js';
-import { BoundedMap } from './bounded-map.js';
-import { Inflight } from './inflight.js';
+import { BatchQueue } from './batch-queue.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
+import { initDataFolder, inspectDataFolder, privateDir } from './data-folder.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
 import { fileItems, objectItems, streamItems, type InputFormat, type ReadOptions, type RecordSource, type SourceItem } from './sources.js';
@@ -43,8 +42,17 @@ export interface IngestorOptions {
   keysDir?: string;
   /** Policy (field mapping, generalisation, detectors, batch size). @default DEFAULT_POLICY */
   policy?: PolicyInput;
-  /** Create the role keys when none exist yet. @default true */
+  /**
+   * Create the role keys when the data folder is brand-new (absent or empty) and no key files
+   * exist yet. A folder in use never gets new keys. @default true
+   */
   createKeys?: boolean;
+  /**
+   * When keys are created: where the officer's and exporter's key files go (a file, or a folder
+   * for `<role>.json`) instead of `keysDir`, so their secrets never touch the ingest host.
+   * @example { officer: '/mnt/officer-usb', exporter: '/mnt/exporter-usb' }
+   */
+  keyFiles?: { officer?: string; exporter?: string };
   /** How long a batch waits for more records from a slow source. @default 200 */
   maxBatchDelayMs?: number;
   /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
@@ -102,12 +110,33 @@ export class IngestRun implements AsyncIterable<Outcome> {
    * batch ahead of the outcomes consumed. All zero before iteration starts.
    */
   progress: Readonly<RunProgress> = { records: 0, stored: 0, rejected: 0, duplicates: 0 };
+  private started = false;
+  private finish!: () => void;
+  /** Resolves when the run has ended (its summary is written), however it ended. */
+  private readonly finished = new Promise<void>((r) => (this.finish = r));
   constructor(private readonly gen: (run: IngestRun) => AsyncGenerator<Outcome>) {}
+  /** A run reads its source once: a second iteration would read a consumed stream, or a file again. */
   [Symbol.asyncIterator](): AsyncIterator<Outcome> {
-    return this.gen(this);
+    if (this.started) throw new SunderError('CONFIG_INVALID', 'this run was iterated already; an IngestRun yields its outcomes once');
+    this.started = true;
+    const inner = this.gen(this);
+    const end = () => this.finish();
+    // The generator's own `finally` writes the summary; `finished` follows it.
+    return {
+      next: (...args) => inner.next(...args).then((r) => (r.done === true && end(), r), (err: unknown) => (end(), Promise.reject(err))),
+      return: (value) => inner.return(value).finally(end),
+      throw: (err: unknown) => inner.throw(err).finally(end),
+    };
   }
-  /** Consumes every outcome and returns the summary. */
+  /**
+   * Consumes every outcome and returns the summary. Once the run was iterated (or `done` was
+   * called), it only waits for the run to end and returns the same summary.
+   */
   async done(onOutcome?: (o: Outcome) => void): Promise<RunSummary> {
+    if (this.started) {
+      await this.finished;
+      return this.summary!;
+    }
     for await (const o of this) onOutcome?.(o);
     return this.summary!;
   }
@@ -115,6 +144,8 @@ export class IngestRun implements AsyncIterable<Outcome> {
 
 export class Ingestor {
   private closed = false;
+  /** One subject-resolution path and commit order for all runs of this Ingestor. */
+  private readonly queue = new BatchQueue();
 
   private constructor(
     readonly layout: Layout,
@@ -139,17 +170,24 @@ export class Ingestor {
 
   private static async openIn(layout: Layout, options: IngestorOptions): Promise<Ingestor> {
     const policy = parsePolicy(options.policy ?? {});
-    makeDirs(layout.dataDir); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
-    // Keys are created only into an empty keys directory; otherwise loadRoleKeys below throws
-    // KEYS_MISSING ("no ingest key at ...; run `sunder init` ...") when ingest.json is absent.
-    if (presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
-      const { files } = await createRoleKeys(layout.keysDir);
-      options.onNotice?.(`created role keys in ${layout.keysDir}: ${files.map((f) => f.slice(layout.keysDir.length + 1)).join(', ')} ` +
-        '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)');
-    }
-    const keys = await loadRoleKeys(layout.keysDir, 'ingest');
-    await ensureAuditKey(layout);
+    if (!existsSync(layout.dataDir)) privateDir(layout.dataDir);
+    // Taken before the folder is inspected: two writers must not both decide to initialise it.
     const lock = WriterLock.acquire(layout.dataDir);
+    let keys: IngestKeys;
+    try {
+      // Only a brand-new folder is initialised (keys are created only into it, and only when
+      // none exist); a folder missing a piece is refused DATA_INCOMPLETE, never patched up.
+      const stores = { vault: options.vault === undefined, keystore: options.keystore === undefined, objects: options.store === undefined };
+      if (inspectDataFolder(layout, stores).kind === 'new') {
+        await initDataFolder(layout, stores, { ...(options.createKeys === undefined ? {} : { createKeys: options.createKeys }), ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+          ...(options.keyFiles === undefined ? {} : { keyFiles: options.keyFiles }) });
+      }
+      keys = await loadRoleKeys(layout.keysDir, 'ingest');
+      await ensureAuditKey(layout);
+    } catch (err) {
+      lock.release();
+      throw err;
+    }
     let vault: Vault | undefined;
     let keystore: KeyStore | undefined;
     try {
@@ -229,7 +267,9 @@ export class Ingestor {
       });
       const deps: BatchDeps = {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
-        sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), blindDigests: new BoundedMap(30_000), inflight: new Inflight(),
+        // The overlay and key caches are the Ingestor's, shared by its runs (batch-queue.ts).
+        sender: new X25519Sender(), sealer, runId,
+        publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
       };
       const record = async (result: BatchResult): Promise<void> => {
@@ -288,16 +328,11 @@ export class Ingestor {
             sealer.hurry();
             break;
           }
-          const prepared = await prepareBatch(deps, step.value);
+          // The queue prepares one batch at a time across all runs and commits in that order;
+          // it never commits past a failed batch, whose subjects may be this batch's subjects.
+          const { prepared, done } = await this.queue.submit(deps, step.value);
           next = pull();
           const previous = inflight;
-          const done = (async () => {
-            await sealBatch(deps, prepared);
-            // Never commit past a failed batch: its subjects may be this batch's subjects.
-            if (previous !== undefined) await previous;
-            return commitBatch(deps, prepared);
-          })();
-          done.catch(() => undefined);
           inflight = done;
           if (previous !== undefined) yield* account(await previous);
           if (hasMedia(prepared)) {

@@ -1,42 +1,70 @@
 /**
- * One writer per data directory. The lock file holds the writer's pid; a lock whose process is
- * gone (a SIGKILLed run) is taken over, and the recovery pass then repairs what it left.
+ * One writer per data directory, held by the operating system rather than by a file's content.
+ *
+ * The lock is an exclusive lock on a small SQLite database (`writer-lock.db`) held open for the
+ * writer's whole life (`locking_mode = EXCLUSIVE`, then one `BEGIN EXCLUSIVE`). SQLite takes it
+ * with a POSIX advisory lock, which the kernel drops when the process ends however it ends, a
+ * `kill -9` included: the next writer gets it at once, and the recovery pass then repairs what
+ * the dead one left. Nothing is ever read from the file, so there is no half-written pid to
+ * misread, no pid reused by another program, and no stale lock to break. SQLite also tracks its
+ * locks per file across the connections of one process, so a second writer in the same process
+ * is refused as well.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { SunderError } from '../errors.js';
 
-function alive(pid: number): boolean {
+/** The lock database's file name inside the data directory. */
+export const LOCK_FILE = 'writer-lock.db';
+
+/**
+ * Creates the file 0600 whatever the umask (SQLite would create it 0644), and only if absent:
+ * closing any descriptor of a file drops every POSIX lock this process holds on it, so a file
+ * that may be locked here is never opened outside SQLite.
+ */
+function createPrivate(path: string): void {
+  let fd: number;
   try {
-    process.kill(pid, 0);
-    return true;
+    fd = openSync(path, 'wx', 0o600);
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
   }
+  closeSync(fd);
+  chmodSync(path, 0o600);
 }
 
 export class WriterLock {
-  private constructor(private readonly path: string) {}
+  private constructor(private db: Database.Database | undefined) {}
 
+  /** Takes the lock or throws `WRITER_LOCKED` at once (it never waits). */
   static acquire(dataDir: string): WriterLock {
-    const path = join(dataDir, 'writer.lock');
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
-        return new WriterLock(path);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        const holder = Number(readFileSync(path, 'utf8').trim());
-        if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
-          throw new SunderError('CONFIG_INVALID', `another sunder process (pid ${holder}) is writing to ${dataDir}`);
-        }
-        rmSync(path, { force: true }); // stale: its writer died
-      }
+    const path = join(dataDir, LOCK_FILE);
+    createPrivate(path);
+    let db: Database.Database;
+    try {
+      db = new Database(path, { timeout: 0 });
+    } catch (cause) {
+      throw new SunderError('STORE_CORRUPT', `the writer lock at ${path} cannot be opened as a SQLite database`, { cause });
     }
-    throw new SunderError('CONFIG_INVALID', `could not take the writer lock in ${dataDir}`);
+    try {
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec('BEGIN EXCLUSIVE; COMMIT');
+      return new WriterLock(db);
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code;
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        throw new SunderError('WRITER_LOCKED', `another writer (an Ingestor in this or another process) holds ${dataDir}; one writer per data directory`);
+      }
+      throw new SunderError('STORE_CORRUPT', `the writer lock at ${path} cannot be taken`, { cause: err });
+    }
   }
 
+  /** Lets the lock go; a second call does nothing. */
   release(): void {
-    rmSync(this.path, { force: true });
+    this.db?.close();
+    this.db = undefined;
   }
 }

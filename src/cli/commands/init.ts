@@ -1,22 +1,19 @@
-/** `sunder init`: creates the role key files, one per role. */
+/** `sunder init`: initialises a brand-new data folder (its stores, the role keys unless they exist, the audit log). */
 import { Command } from 'commander';
-import { createRoleKeys, roleKeysExist } from '../../crypto/keys.js';
 import { initAudit } from '../../audit/open.js';
 import { layoutOf } from '../../layout.js';
 import type { CliContext } from '../context.js';
+import { initDataFolderCommand, type KeyOutOptions } from './keys.js';
 
 export function initCommand(ctx: CliContext): Command {
   return new Command('init')
-    .description('create the role key files (ingest, officer, exporter), one file per role')
-    .action(async () => {
+    .description('initialise a brand-new data folder: its stores, the audit log, and the role keys (ingest, officer, exporter) unless they exist')
+    .option('--officer-out <path>', 'write officer.json here (a file, or a folder) instead of the keys folder')
+    .option('--exporter-out <path>', 'write exporter.json here (a file, or a folder) instead of the keys folder')
+    .action(async (opts: KeyOutOptions) => {
+      const print = (line: string) => process.stdout.write(`${line}\n`);
+      await initDataFolderCommand(ctx.layoutOpts(), opts, print);
       const layout = layoutOf(ctx.layoutOpts());
-      if (await initAudit(layout)) process.stdout.write(`created the audit key ${layout.keysDir}/audit.json and the audit log in ${layout.dataDir}/audit\n`);
-      if (roleKeysExist(layout.keysDir)) {
-        process.stdout.write(`role keys already exist in ${layout.keysDir}\n`);
-        return;
-      }
-      const { files } = await createRoleKeys(layout.keysDir);
-      process.stdout.write(`created role keys:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
-        'ingestion hosts need only ingest.json; keep officer.json and exporter.json where those roles work.\n');
+      if (await initAudit(layout)) print(`created the audit key ${layout.keysDir}/audit.json and the audit log in ${layout.dataDir}/audit`);
     });
 }

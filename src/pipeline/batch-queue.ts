@@ -1,0 +1,94 @@
+/**
+ * One path from batches to the vault for every run of an Ingestor.
+ *
+ * An ingestion service may stream several request bodies into one Ingestor at once. If each run
+ * resolved subjects on its own, a new person arriving in two runs would become two subjects, and
+ * the vault would keep only the first one's blind indexes: the second would hold records no
+ * identifier finds. So the batches of all runs are prepared one at a time, against one in-flight
+ * overlay and one set of key caches, and commit in the order they were prepared: a batch that
+ * counts on a subject another run's batch creates commits after it, or not at all.
+ */
+import type { SourceItem } from './sources.js';
+import { BoundedMap } from './bounded-map.js';
+import { Inflight } from './inflight.js';
+import { commitBatch, hasMedia, prepareBatch, sealBatch, type BatchDeps, type BatchResult, type BlindDigest, type PreparedBatch } from './batch.js';
+
+/** A submitted batch's place in the commit order. */
+interface Link {
+  /** Settles (never rejects) after the batch committed or failed, and never before the batch ahead of it. */
+  settled: Promise<void>;
+  isSettled: boolean;
+  error?: unknown;
+}
+
+/** The state every run of an Ingestor shares; a run's `BatchDeps` take these very maps. */
+export class BatchQueue {
+  readonly inflight = new Inflight();
+  /** keyId -> subject public key, bounded. */
+  readonly publicKeys = new BoundedMap<string, Uint8Array>(200_000);
+  /** keyId -> secret key of a new subject whose public key is not derived yet. */
+  readonly newSecrets = new Map<string, Uint8Array>();
+  /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
+  readonly blindDigests = new BoundedMap<string, BlindDigest>(30_000);
+  /** Resolves when the batch preparing now (or a batch with media, until it commits) lets go. */
+  private turn: Promise<void> = Promise.resolve();
+  private tail: Link | undefined;
+
+  /**
+   * Prepares a batch when no other batch of any run is being prepared, then starts sealing and
+   * committing it. `done` gives the batch's outcomes once it committed; it rejects if the batch,
+   * or an earlier batch still in flight when this one was prepared, failed.
+   */
+  async submit(deps: BatchDeps, items: SourceItem[]): Promise<{ prepared: PreparedBatch; done: Promise<BatchResult> }> {
+    const release = await this.takeTurn();
+    // Taken with the turn: every batch ahead of this one whose overlay entries this prepare may
+    // see is this one or before it in the chain.
+    const after = this.tail !== undefined && !this.tail.isSettled ? this.tail : undefined;
+    let prepared: PreparedBatch;
+    try {
+      prepared = await prepareBatch(deps, items);
+    } catch (err) {
+      // prepareBatch begins its overlay batch first thing; whatever it registered goes.
+      this.inflight.abandon(this.inflight.current);
+      release();
+      throw err;
+    }
+    const done = (async () => {
+      try {
+        await sealBatch(deps, prepared);
+      } finally {
+        // Links settle in order, so a settled tail means nothing before it is in flight.
+        if (after !== undefined) await after.settled;
+      }
+      if (after?.error !== undefined) throw after.error;
+      return commitBatch(deps, prepared);
+    })();
+    const link: Link = {
+      isSettled: false,
+      settled: done.then(
+        () => { link.isSettled = true; },
+        (err: unknown) => {
+          this.inflight.abandon(prepared.seq);
+          for (const c of prepared.created.values()) this.newSecrets.delete(c.key.keyId);
+          link.error = err ?? new Error('batch failed');
+          link.isSettled = true;
+        },
+      ),
+    };
+    this.tail = link;
+    // A batch with media may still reject records (and so not store subjects it created) after
+    // prepare: no batch of any run is prepared against it until it committed.
+    if (hasMedia(prepared)) void link.settled.then(release);
+    else release();
+    done.catch(() => undefined);
+    return { prepared, done };
+  }
+
+  private async takeTurn(): Promise<() => void> {
+    const previous = this.turn;
+    let release!: () => void;
+    this.turn = new Promise<void>((r) => (release = r));
+    await previous;
+    return release;
+  }
+}

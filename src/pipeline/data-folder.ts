@@ -1,0 +1,128 @@
+/**
+ * A data folder is made once, whole, and never patched up afterwards.
+ *
+ * Only a brand-new folder (absent, empty, or holding nothing but its role keys) is initialised,
+ * by `sunder init` or the first ingest. A folder that holds some of its pieces but not others
+ * (vault.db deleted, keys/ emptied, the key store replaced by an empty file) is refused with
+ * `DATA_INCOMPLETE` naming what is missing: recreating the piece would look like success while
+ * every subject in it was lost or could no longer be found, and fresh keys beside old stores
+ * would make new pseudonyms for old people.
+ */
+import { chmodSync, closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative } from 'node:path';
+import { createRoleKeys, keyFilePath, presentRoleKeys, type Role } from '../crypto/keys.js';
+import { makeDirs } from '../dirs.js';
+import { SunderError } from '../errors.js';
+import type { Layout } from '../layout.js';
+import { LOCK_FILE } from './lock.js';
+
+/** Which stores live in the data folder (a backend passed in is none of its pieces). */
+export interface LocalStores {
+  vault: boolean;
+  keystore: boolean;
+  objects: boolean;
+}
+
+export interface DataFolderOptions {
+  /** Create the role keys when a brand-new folder has none. @default true */
+  createKeys?: boolean;
+  /** Where each role's key file goes when keys are created; the rest go into `layout.keysDir`. */
+  keyFiles?: Partial<Record<Role, string>>;
+  onNotice?: (message: string) => void;
+}
+
+export type DataFolderState = { kind: 'new' } | { kind: 'complete' };
+
+function isInside(dir: string, path: string): boolean {
+  const rel = relative(dir, path);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
+}
+
+/** A store file that exists and is not empty (SQLite would silently make a 0-byte file a new store). */
+function present(path: string, kind: 'file' | 'dir'): boolean {
+  if (!existsSync(path)) return false;
+  const st = statSync(path);
+  return kind === 'dir' ? st.isDirectory() : st.isFile() && st.size > 0;
+}
+
+/** A non-empty file, or a folder with such a file somewhere inside. */
+function holdsData(path: string): boolean {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.size > 0;
+  return readdirSync(path).some((e) => holdsData(join(path, e)));
+}
+
+/**
+ * Says whether the folder is brand-new or complete, and throws `DATA_INCOMPLETE` otherwise.
+ * Call it holding the writer lock: two writers must not both decide to initialise.
+ */
+export function inspectDataFolder(layout: Layout, stores: LocalStores): DataFolderState {
+  const keysInside = isInside(layout.dataDir, layout.keysDir);
+  const pieces: { name: string; present: boolean }[] = [];
+  if (stores.vault) pieces.push({ name: basename(layout.vault), present: present(layout.vault, 'file') });
+  if (stores.keystore) pieces.push({ name: basename(layout.keystore), present: present(layout.keystore, 'file') });
+  if (stores.objects) pieces.push({ name: `${basename(layout.objects)}/`, present: present(layout.objects, 'dir') });
+  // The keys folder (made by `sunder keys` first), the lock file, and what an interrupted init
+  // left (empty store files and folders) make no folder "in use".
+  const keysEntry = keysInside && dirname(layout.keysDir) === layout.dataDir ? basename(layout.keysDir) : undefined;
+  const entries = existsSync(layout.dataDir) ? readdirSync(layout.dataDir) : [];
+  const used = entries.filter((e) => e !== keysEntry && e !== LOCK_FILE && !e.startsWith(`${LOCK_FILE}-`) && holdsData(join(layout.dataDir, e)));
+  if (used.length === 0) return { kind: 'new' };
+  if (keysInside) {
+    const ingestKey = keyFilePath(layout.keysDir, 'ingest');
+    pieces.push({ name: relative(layout.dataDir, ingestKey), present: present(ingestKey, 'file') });
+  }
+  const missing = pieces.filter((p) => !p.present).map((p) => p.name);
+  if (missing.length > 0) {
+    throw new SunderError('DATA_INCOMPLETE', `the data folder ${layout.dataDir} is in use but ${missing.join(', ')} ` +
+      `${missing.length === 1 ? 'is' : 'are'} missing or empty; refusing to recreate ${missing.length === 1 ? 'it' : 'them'} ` +
+      '(restore from backup, or point --data at a new folder)');
+  }
+  return { kind: 'complete' };
+}
+
+/** Creates a folder 0700 whatever the umask (mkdir's mode is masked by it; chmod's is not). */
+export function privateDir(path: string): void {
+  makeDirs(path); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
+  chmodSync(path, 0o700);
+}
+
+/**
+ * Creates an empty file 0600 if absent, so that SQLite opens it with those permissions (its -wal
+ * and -shm follow). An existing file is not opened: closing a descriptor of a database would drop
+ * the POSIX locks a connection of this process holds on it.
+ */
+export function privateFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+  chmodSync(path, 0o600);
+}
+
+/**
+ * Initialises a brand-new folder: its directories and store files 0700/0600, and the role keys
+ * when none exist yet (into `keysDir`, or where `keyFiles` says). Stores passed in as backends
+ * are the caller's.
+ */
+export async function initDataFolder(layout: Layout, stores: LocalStores, options: DataFolderOptions = {}): Promise<{ keyFiles: string[] }> {
+  privateDir(layout.dataDir);
+  let keyFiles: string[] = [];
+  if (!existsSync(keyFilePath(layout.keysDir, 'ingest')) && presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
+    keyFiles = (await createRoleKeys(layout.keysDir, options.keyFiles)).files;
+    const inKeysDir = keyFiles.every((f) => dirname(f) === layout.keysDir);
+    options.onNotice?.(inKeysDir
+      ? `created role keys in ${layout.keysDir}: ${keyFiles.map((f) => basename(f)).join(', ')} ` +
+        '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)'
+      : `created role keys: ${keyFiles.join(', ')}`);
+  }
+  if (stores.vault) privateFile(layout.vault);
+  if (stores.keystore) privateFile(layout.keystore);
+  if (stores.objects) privateDir(layout.objects);
+  privateDir(layout.runs);
+  return { keyFiles };
+}
