@@ -15,6 +15,8 @@ import { X25519Sender } from '../crypto/recipient.js';
 import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
+import type { AuthenticatedKeyStore } from '../keystore/authenticated.js';
+import { requireWritableFormat } from '../migrate/version.js';
 import { layoutOf, type Layout } from '../layout.js';
 import type { Outcome } from '../record/outcome.js';
 import { parsePolicy, type Policy, type PolicyInput } from '../record/policy.js';
@@ -111,7 +113,7 @@ export class Ingestor {
     private readonly keys: IngestKeys,
     private readonly policy: Policy,
     private readonly vault: Vault,
-    private readonly keystore: KeyStore,
+    private readonly keystore: AuthenticatedKeyStore,
     private readonly store: ObjectStore,
     private readonly lock: WriterLock,
     private readonly options: IngestorOptions,
@@ -132,10 +134,13 @@ export class Ingestor {
     const keys = await loadRoleKeys(layout.keysDir, 'ingest');
     const lock = WriterLock.acquire(layout.dataDir);
     let vault: Vault | undefined;
-    let keystore: KeyStore | undefined;
+    let keystore: AuthenticatedKeyStore | undefined;
+    let rawKeystore: KeyStore | undefined;
     try {
       vault = options.vault ?? new SqliteVault(layout.vault);
-      keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+      rawKeystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+      // A version 1 folder is refused (STORE_VERSION: run `sunder migrate`); rows are MAC-checked.
+      keystore = requireWritableFormat(vault, rawKeystore, keys);
       const store = options.store ?? new FsObjectStore(layout.objects);
       const vaultCheck = await vault.checkOrSetMeta({
         index_key_check: scopedToken(keys.indexKey, 'sunder-key-check', 'index'),
@@ -147,14 +152,14 @@ export class Ingestor {
           `${[...vaultCheck.mismatched, ...ksCheck.mismatched.map((r) => `${r} public key`)].join(', ')} differ`);
       }
       if (store instanceof FsObjectStore) await store.sweepTemporaries(['segments', 'media']);
-      const recovery = await recover(vault, keystore, store);
+      const recovery = await recover(vault, rawKeystore, store);
       if (recovery.objectsRemoved + recovery.keysRemoved > 0) {
         options.onNotice?.(`recovered from an interrupted run: removed ${recovery.objectsRemoved} uncommitted objects and ${recovery.keysRemoved} orphaned keys`);
       }
       return new Ingestor(layout, keys, policy, vault, keystore, store, lock, options, recovery);
     } catch (err) {
       await vault?.close().catch(() => undefined);
-      await keystore?.close().catch(() => undefined);
+      await rawKeystore?.close().catch(() => undefined);
       lock.release();
       throw err;
     }
