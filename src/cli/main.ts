@@ -14,6 +14,7 @@ import type { InputFormat } from '../pipeline/sources.js';
 import { loadPolicy } from '../record/policy.js';
 import { createMediaStep } from '../pipeline/media-step.js';
 import { runScan } from './scan.js';
+import { migrateDataFolder } from '../migrate/migrate.js';
 import { scannerOptionsOf } from '../pipeline/scrub.js';
 import { Progress } from './progress.js';
 
@@ -110,6 +111,14 @@ program
   .action(async (opts: { out: string; project?: string; json?: boolean }) => {
     const s = await exportDataset({ ...layoutOpts(), out: opts.out, ...(opts.project === undefined ? {} : { project: opts.project }) });
     process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
+  });
+
+program
+  .command('migrate')
+  .description('upgrade a version 1 data folder to version 2 in place (needs all three key files; safe to rerun)')
+  .action(async () => {
+    const r = await migrateDataFolder(layoutOpts());
+    process.stdout.write(r.alreadyCurrent ? 'the data folder is version 2 already\n' : `migrated to version 2: ${JSON.stringify(r)}\n`);
   });
 
 program
