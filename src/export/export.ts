@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { businessContext, mediaContext } from '../crypto/contexts.js';
-import { decryptObject } from '../crypto/format.js';
+import { decryptObject, readHeader } from '../crypto/format.js';
 import { createDecryptStream } from '../crypto/stream.js';
 import { scopedToken } from '../crypto/hmac.js';
 import { loadRoleKeys } from '../crypto/keys.js';
@@ -131,6 +131,8 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
         throw new SunderError('STORE_CORRUPT', `segment ${row.segmentKey} is shorter than the vault says`);
       }
       const sealed = segment.subarray(row.offset, row.offset + row.length);
+      // An object wrapped to another subject's key: the row was pointed at someone else's object.
+      if (bound(() => readHeader(sealed), summary.records).keyId !== row.keyId) throw bindingError(new SunderError('FORMAT_CONTEXT', 'key id differs'), summary.records);
       // Opened with the context the vault row implies: an object that belongs to another record,
       // subject or project does not open (TAMPER_BINDING), whatever the row points at.
       const plain = bound(() => decryptObject(identity, sealed, {
