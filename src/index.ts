@@ -52,3 +52,5 @@ export type { KeyStore, SubjectKeyRow } from './keystore/keystore.js';
 export { SqliteKeyStore } from './keystore/sqlite.js';
 export type { ObjectStore } from './store/object-store.js';
 export { FsObjectStore } from './store/fs.js';
+export { LocalBlindIndexer, type BlindIndexer } from './crypto/blind-index.js';
+export { migrateDataFolder, type MigrateOptions, type MigrateReport } from './migrate/migrate.js';

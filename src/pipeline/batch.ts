@@ -17,7 +17,8 @@
  * record ids, the subjects k creates, the withdrawals and ages k records. The `Inflight` overlay
  * holds those until k's commit is visible in the vault.
  */
-import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
+import { LocalBlindIndexer, type BlindIndexer } from '../crypto/blind-index.js';
+import { pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
 import { createSubjectKey, newSortableId, publicKeyOf, randomId, type NewSubjectKey, type SubjectPublicKeys, type SubjectSecrets } from '../crypto/subject-keys.js';
@@ -69,6 +70,8 @@ export interface BatchDeps {
   /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
   blindDigests: BoundedMap<string, BlindDigest>;
   inflight: Inflight;
+  /** Computes blind-index digests (a KMS/HSM in some deployments). @default the index key of `keys` */
+  indexer?: BlindIndexer;
 }
 
 export interface BatchResult {
@@ -126,7 +129,8 @@ function blindDigest(deps: BatchDeps, kind: IdentifierKind, normalised: string):
   const cacheKey = `${kind}\0${normalised}`;
   let d = deps.blindDigests.get(cacheKey);
   if (d === undefined) {
-    const digest = blindIndex(deps.keys.indexKey, kind, normalised);
+    const raw = (deps.indexer ??= new LocalBlindIndexer(deps.keys.indexKey)).digest(kind, normalised);
+    const digest = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     d = { kind, digest, key: digestKey(kind, digest) };
     deps.blindDigests.set(cacheKey, d);
   }

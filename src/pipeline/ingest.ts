@@ -12,6 +12,7 @@ import { once } from 'node:events';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
 import { createRoleKeys, keyFingerprint, loadRoleKeys, presentRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
+import type { BlindIndexer } from '../crypto/blind-index.js';
 import { SunderError } from '../errors.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
@@ -54,6 +55,8 @@ export interface IngestorOptions {
   workers?: number;
   /** Told about things a person running ingest should know (keys created, recovery done). */
   onNotice?: (message: string) => void;
+  /** Blind-index digests from elsewhere (a KMS/HSM holding the index key); the key in ingest.json otherwise. */
+  blindIndexer?: BlindIndexer;
   /** Swap in other backends (PostgreSQL vault, S3 store); the embedded default otherwise. */
   vault?: Vault;
   keystore?: KeyStore;
@@ -213,6 +216,7 @@ export class Ingestor {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
         sender: new X25519Sender(), sealer, runId, publicKeys: new BoundedMap(200_000), newSecrets: new Map(), blindDigests: new BoundedMap(30_000), inflight: new Inflight(),
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
+        ...(this.options.blindIndexer === undefined ? {} : { indexer: this.options.blindIndexer }),
       };
       const record = async (result: BatchResult): Promise<void> => {
         summary.subjects += result.newSubjects;
