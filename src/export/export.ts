@@ -88,7 +88,14 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   const store = options.store ?? new FsObjectStore(layout.objects);
   const keyring = new SubjectKeyring(keys);
   // Version 2: every key row's MAC is checked before its wrapped key is opened (KEYSTORE_TAMPERED).
-  const checkedKeys = readableFormat(vault, keystore, keys);
+  let checkedKeys: ReturnType<typeof readableFormat>;
+  try {
+    checkedKeys = readableFormat(vault, keystore, keys);
+  } catch (err) {
+    if (options.vault === undefined) await vault.close();
+    if (options.keystore === undefined) await keystore.close();
+    throw err;
+  }
   const wrappedFor = async (keyId: string): Promise<Uint8Array | undefined> =>
     checkedKeys !== undefined ? (await checkedKeys.row(keyId))?.wrappedExporter : (await keystore.rows([keyId])).get(keyId)?.wrappedExporter;
   // A fresh key per export: its ids and pseudonyms join with no other export's.
