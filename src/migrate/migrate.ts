@@ -16,6 +16,7 @@
  * Needs all three key files (the officer's to open entries) and the writer lock.
  */
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { identityContext } from '../crypto/contexts.js';
 import { decryptObject, encryptObject } from '../crypto/format.js';
@@ -69,6 +70,9 @@ export async function migrateDataFolder(options: MigrateOptions = {}): Promise<M
   const layout = layoutOf(options);
   const chunk = Math.max(1, options.chunk ?? 200);
   const report: MigrateReport = { alreadyCurrent: false, keyFilesUpgraded: 0, subjectsKeyed: 0, entriesResealed: 0, entriesShredded: 0, v1Records: 0 };
+  if (!existsSync(layout.vault) || !existsSync(layout.keystore)) {
+    throw new SunderError('FILE_NOT_FOUND', `no vault and key store in ${layout.dataDir} to migrate; pass --data DIR`);
+  }
   const lock = WriterLock.acquire(layout.dataDir);
   let vault: Database.Database | undefined;
   let ks: Database.Database | undefined;
