@@ -32,6 +32,12 @@ export type ErrorCode =
   | 'DIR_UNUSABLE'
   // input
   | 'INPUT_ENCODING'
+  // a version 1 store or key file where version 2 is needed: run `sunder migrate`
+  | 'STORE_VERSION'
+  // tamper evidence (format 2): a key-store row fails its MAC; a vault row points at an object
+  // sealed for another record, subject or project
+  | 'KEYSTORE_TAMPERED'
+  | 'TAMPER_BINDING'
   // crypto format
   | 'FORMAT_VERSION'
   | 'FORMAT_HEADER'

@@ -55,3 +55,5 @@ export { FsObjectStore } from './store/fs.js';
 // The S3 driver loads the AWS SDK (~1 s here), so it is reached only through these, on demand.
 export type { S3StoreOptions, S3ServerSideEncryption } from './store/s3.js';
 export { createS3Store, openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom, type StoreUrl } from './config/store-url.js';
+export { LocalBlindIndexer, type BlindIndexer } from './crypto/blind-index.js';
+export { migrateDataFolder, type MigrateOptions, type MigrateReport } from './migrate/migrate.js';

@@ -15,6 +15,7 @@ import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
+import { migrateCommand } from './commands/migrate.js';
 import { scanCommand } from './commands/scan.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
@@ -39,7 +40,7 @@ const program = new Command('sunder')
 const ctx = contextOf(program);
 // copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
 // exitOverride etc.
-for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), scanCommand()]) {
+for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {

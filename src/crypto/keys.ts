@@ -6,8 +6,10 @@
  * | officer.json  | officer X25519 secret key                                    | open identity entries      |
  * | exporter.json | exporter X25519 secret key                                   | decrypt business objects   |
  *
- * Subject secret keys are wrapped to the officer and exporter public keys; the ingest role
- * never holds a secret that opens anything stored.
+ * Each subject has a business key pair (wrapped to the officer and the exporter) and an identity
+ * key pair (wrapped to the officer only); the ingest role never holds a secret that opens
+ * anything stored. Version 2 files also hold the key-row MAC key (all three files the same key):
+ * it authenticates the key store's rows, and the key store itself never holds it.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
@@ -27,13 +29,22 @@ export interface IngestKeys {
   pseudonymKey: Uint8Array;
   officerPublicKey: Uint8Array;
   exporterPublicKey: Uint8Array;
+  /** Key-row MAC key (FORMAT.md §8); absent in a version 1 file, which ingest refuses. */
+  rowMacKey?: Uint8Array;
+  version: KeyFileVersion;
 }
 
 export interface ReaderKeys {
   role: 'officer' | 'exporter';
   publicKey: Uint8Array;
   secretKey: Uint8Array;
+  /** Key-row MAC key; absent in a version 1 file (then only a version 1 store can be read). */
+  rowMacKey?: Uint8Array;
+  version: KeyFileVersion;
 }
+
+/** Version 1: no key-row MAC key. Version 2 adds `rowMacKey`. Readers read both; writers write 2. */
+export type KeyFileVersion = 1 | 2;
 
 export type RoleKeys = IngestKeys | ReaderKeys;
 
@@ -42,7 +53,8 @@ export function keyFingerprint(publicKey: Uint8Array): string {
   return scopedToken(publicKey, 'sunder-key-fingerprint', 'v1', 16);
 }
 
-const FILE_VERSION = 1;
+export const KEY_FILE_VERSION = 2;
+const FILE_VERSION = KEY_FILE_VERSION;
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 
 function fromB64(value: unknown, field: string, file: string, length: number): Uint8Array {
@@ -117,14 +129,15 @@ export async function createRoleKeys(keysDir: string, paths: Partial<Record<Role
   const officer = generateX25519KeyPair();
   const exporter = generateX25519KeyPair();
   const createdAt = new Date().toISOString();
+  const rowMacKey = b64(randomBytes(32));
   const files: Record<Role, object> = {
     ingest: {
       sunder: 'role-key', version: FILE_VERSION, role: 'ingest', createdAt,
       indexKey: b64(randomBytes(32)), pseudonymKey: b64(randomBytes(32)),
-      officerPublicKey: b64(officer.publicKey), exporterPublicKey: b64(exporter.publicKey),
+      officerPublicKey: b64(officer.publicKey), exporterPublicKey: b64(exporter.publicKey), rowMacKey,
     },
-    officer: { sunder: 'role-key', version: FILE_VERSION, role: 'officer', createdAt, publicKey: b64(officer.publicKey), secretKey: b64(officer.secretKey) },
-    exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey) },
+    officer: { sunder: 'role-key', version: FILE_VERSION, role: 'officer', createdAt, publicKey: b64(officer.publicKey), secretKey: b64(officer.secretKey), rowMacKey },
+    exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey), rowMacKey },
   };
   const written: string[] = [];
   try {
@@ -165,9 +178,11 @@ export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKey
   } catch {
     throw new SunderError('KEYS_WRONG', `${file} is not a Sunder key file (not JSON)`);
   }
-  if (json.sunder !== 'role-key' || json.version !== FILE_VERSION) {
-    throw new SunderError('KEYS_WRONG', `${file} is not a version ${FILE_VERSION} Sunder key file`);
+  if (json.sunder !== 'role-key' || (json.version !== 1 && json.version !== 2)) {
+    throw new SunderError('KEYS_WRONG', `${file} is not a version 1 or 2 Sunder key file`);
   }
+  const version = json.version as KeyFileVersion;
+  const rowMac = version === 2 ? { rowMacKey: fromB64(json.rowMacKey, 'rowMacKey', file, 32) } : {};
   if (json.role !== role) {
     throw new SunderError('KEYS_WRONG', `${file} holds the \`${String(json.role)}\` role, expected \`${role}\``);
   }
@@ -178,12 +193,16 @@ export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKey
       pseudonymKey: fromB64(json.pseudonymKey, 'pseudonymKey', file, 32),
       officerPublicKey: fromB64(json.officerPublicKey, 'officerPublicKey', file, 32),
       exporterPublicKey: fromB64(json.exporterPublicKey, 'exporterPublicKey', file, 32),
+      ...rowMac,
+      version,
     };
   }
   const keys: ReaderKeys = {
     role,
     publicKey: fromB64(json.publicKey, 'publicKey', file, 32),
     secretKey: fromB64(json.secretKey, 'secretKey', file, 32),
+    ...rowMac,
+    version,
   };
   const derived = x25519KeyPairFromSecretKey(keys.secretKey).publicKey;
   if (!Buffer.from(derived).equals(Buffer.from(keys.publicKey))) {

@@ -1,6 +1,9 @@
 /**
- * Per-subject key pairs. Each subject's secret key is wrapped once per reading role (officer,
- * exporter) and then forgotten: the ingest host creates it, wraps it, and cannot open it again.
+ * Per-subject key pairs, two per subject (format 2): the business key (business objects and
+ * media), wrapped to the officer and the exporter, and the identity key (identity entries and
+ * their display forms), wrapped to the officer only, so the exporter key never opens an identity
+ * entry. Each secret is wrapped and then forgotten: the ingest host creates it, wraps it, and
+ * cannot open it again.
  *
  * The wrap is an X25519 stanza from the run's sender (ephemeral key pair of the run, shared key
  * with each role computed once per run), so a new subject costs 32 random bytes and two
@@ -21,6 +24,22 @@ export interface NewSubjectKey {
   secretKey: Uint8Array;
   wrappedOfficer: Uint8Array;
   wrappedExporter: Uint8Array;
+  /** The identity secret key, kept as briefly as {@link secretKey}. */
+  identitySecretKey: Uint8Array;
+  /** The identity secret key wrapped to the officer (the only role that gets it). */
+  identityWrappedOfficer: Uint8Array;
+}
+
+/** A new subject's two secret keys, held until their public halves are derived. */
+export interface SubjectSecrets {
+  business: Uint8Array;
+  identity: Uint8Array;
+}
+
+/** A subject's two public keys, as ingest wraps to them. */
+export interface SubjectPublicKeys {
+  business: Uint8Array;
+  identity: Uint8Array;
 }
 
 /**
@@ -51,21 +70,28 @@ export function newSortableId(now = Date.now()): string {
 }
 
 /**
- * A new subject key: 32 random bytes, wrapped at once to both reading roles. Its public half
- * is derived later by whichever thread seals the subject's first record (read back from the
- * key's import, `RecordSealer`), or by `publicKeyOf` when media need it first.
+ * A new subject's keys: 2 x 32 random bytes; the business secret wrapped at once to both reading
+ * roles, the identity secret to the officer only (one more secretbox under the run's cached
+ * shared key: no X25519). The public halves are derived later by whichever thread seals the
+ * subject's first record (`RecordSealer`), or by `publicKeyOf` when media need the business one first.
  */
 export function createSubjectKey(sender: X25519Sender, roles: { officerPublicKey: Uint8Array; exporterPublicKey: Uint8Array }): NewSubjectKey {
   const secretKey = systemRandom(32);
-  const wrappedOfficer = sender.recipient(roles.officerPublicKey).wrap(secretKey)[0]!.body;
+  const identitySecretKey = systemRandom(32);
+  const officer = sender.recipient(roles.officerPublicKey);
+  const wrappedOfficer = officer.wrap(secretKey)[0]!.body;
   const wrappedExporter = sender.recipient(roles.exporterPublicKey).wrap(secretKey)[0]!.body;
-  return { keyId: newId(), secretKey, wrappedOfficer, wrappedExporter };
+  const identityWrappedOfficer = officer.wrap(identitySecretKey)[0]!.body;
+  return { keyId: newId(), secretKey, wrappedOfficer, wrappedExporter, identitySecretKey, identityWrappedOfficer };
 }
 
 /** The public key of a subject secret key. */
 export function publicKeyOf(secretKey: Uint8Array): Uint8Array {
   return x25519KeyPairFromSecretKey(secretKey).publicKey;
 }
+
+/** Which of a subject's two keys: `business` (business objects, media) or `identity` (identity entries). */
+export type KeySide = 'business' | 'identity';
 
 /** A reading role's view of subject keys: unwraps each subject's secret key once and keeps it. */
 export class SubjectKeyring {
@@ -77,13 +103,17 @@ export class SubjectKeyring {
   }
 
   /** The subject's identity if its key was opened already (no key store lookup needed then). */
-  cached(keyId: string): X25519Identity | undefined {
-    return this.opened.get(keyId);
+  cached(keyId: string, side: KeySide = 'business'): X25519Identity | undefined {
+    return this.opened.get(side === 'business' ? keyId : `identity:${keyId}`);
   }
 
-  /** The subject's identity for decryption; KEYS_WRONG when the wrap is not for this role key. */
-  identity(keyId: string, wrapped: Uint8Array): X25519Identity {
-    const hit = this.opened.get(keyId);
+  /**
+   * The subject's identity for decryption, from the wrapped key of `side`; KEYS_WRONG when the
+   * wrap is not for this role key.
+   */
+  identity(keyId: string, wrapped: Uint8Array, side: KeySide = 'business'): X25519Identity {
+    const slot = side === 'business' ? keyId : `identity:${keyId}`;
+    const hit = this.opened.get(slot);
     if (hit !== undefined) return hit;
     const secret = this.role.unwrap([{ type: STANZA_X25519, body: wrapped }]);
     if (secret === null) {
@@ -92,7 +122,7 @@ export class SubjectKeyring {
     const identity = new X25519Identity(secret, { maxCached: 64 });
     secret.fill(0);
     if (this.opened.size >= this.maxCached) this.opened.delete(this.opened.keys().next().value!);
-    this.opened.set(keyId, identity);
+    this.opened.set(slot, identity);
     return identity;
   }
 }

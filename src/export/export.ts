@@ -9,14 +9,16 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import { decryptObject } from '../crypto/format.js';
+import { businessContext, mediaContext } from '../crypto/contexts.js';
+import { decryptObject, readHeader } from '../crypto/format.js';
 import { createDecryptStream } from '../crypto/stream.js';
 import { scopedToken } from '../crypto/hmac.js';
 import { loadRoleKeys, type ReaderKeys } from '../crypto/keys.js';
 import { SubjectKeyring } from '../crypto/subject-keys.js';
-import { SunderError } from '../errors.js';
+import { isSunderError, SunderError } from '../errors.js';
 import { auditExport } from '../audit/hooks.js';
 import { ensureAuditKey } from '../audit/open.js';
+import { readableFormat } from '../migrate/version.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
 import { layoutOf, type Layout } from '../layout.js';
@@ -64,6 +66,24 @@ const EXT: Record<string, string> = {
   jpeg: 'jpg', png: 'png', webp: 'webp', tiff: 'tif', wav: 'wav', flac: 'flac', mp3: 'mp3', mp4: 'mp4', mov: 'mov', m4a: 'm4a', ogg: 'ogg',
 };
 
+/**
+ * FORMAT_CONTEXT from an object the vault row points at means the row and the object disagree
+ * about whose it is (a pointer swapped or moved): reported as TAMPER_BINDING, apart from generic
+ * corruption. `row` counts the export's rows, so the message holds no record id or value.
+ */
+function bindingError(err: unknown, row: number): unknown {
+  if (!isSunderError(err, 'FORMAT_CONTEXT')) return err;
+  return new SunderError('TAMPER_BINDING', `export row ${row + 1}: the vault row points at an object sealed for another record, subject or project (the vault was altered); export stopped`,
+    { path: ['records', row], cause: err });
+}
+
+function bound<T>(open: () => T, row: number): T {
+  try {
+    return open();
+  } catch (err) {
+    throw bindingError(err, row);
+  }
+}
 
 export async function exportDataset(options: ExportOptions): Promise<ExportSummary> {
   const started = Date.now();
@@ -96,6 +116,17 @@ async function writeExport(
   const keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
   const store = options.store ?? new FsObjectStore(layout.objects);
   const keyring = new SubjectKeyring(keys);
+  // Version 2: every key row's MAC is checked before its wrapped key is opened (KEYSTORE_TAMPERED).
+  let checkedKeys: ReturnType<typeof readableFormat>;
+  try {
+    checkedKeys = readableFormat(vault, keystore, keys);
+  } catch (err) {
+    if (options.vault === undefined) await vault.close();
+    if (options.keystore === undefined) await keystore.close();
+    throw err;
+  }
+  const wrappedFor = async (keyId: string): Promise<Uint8Array | undefined> =>
+    checkedKeys !== undefined ? (await checkedKeys.row(keyId))?.wrappedExporter : (await keystore.rows([keyId])).get(keyId)?.wrappedExporter;
   // A fresh key per export: its ids and pseudonyms join with no other export's.
   const exportKey = randomBytes(32);
   const exportId = randomBytes(8).toString('hex');
@@ -117,7 +148,7 @@ async function writeExport(
       // The key store is asked once per subject, not per record (measured: ~22 µs a lookup).
       let identity = keyring.cached(row.keyId);
       if (identity === undefined) {
-        const wrapped = await keystore.wrapped(row.keyId, 'exporter');
+        const wrapped = await wrappedFor(row.keyId);
         if (wrapped === undefined) {
           summary.skipped++;
           continue;
@@ -135,7 +166,13 @@ async function writeExport(
         throw new SunderError('STORE_CORRUPT', `segment ${row.segmentKey} is shorter than the vault says`);
       }
       const sealed = segment.subarray(row.offset, row.offset + row.length);
-      const plain = decryptObject(identity, sealed, { context: `business|${row.pseudonym}`, objectId: Buffer.from(row.objectId, 'base64url') });
+      // An object wrapped to another subject's key: the row was pointed at someone else's object.
+      if (bound(() => readHeader(sealed), summary.records).keyId !== row.keyId) throw bindingError(new SunderError('FORMAT_CONTEXT', 'key id differs'), summary.records);
+      // Opened with the context the vault row implies: an object that belongs to another record,
+      // subject or project does not open (TAMPER_BINDING), whatever the row points at.
+      const plain = bound(() => decryptObject(identity, sealed, {
+        context: businessContext(row.binding, row.pseudonym, row.project, row.recordId), objectId: Buffer.from(row.objectId, 'base64url'),
+      }), summary.records);
       const obj = JSON.parse(Buffer.from(plain).toString('utf8')) as BusinessObject;
       const line: Record<string, unknown> = {
         id: scopedToken(exportKey, 'object', obj.id),
@@ -155,11 +192,11 @@ async function writeExport(
         for (const m of obj.media) {
           const fileId = scopedToken(exportKey, 'media', m.id);
           const file = `media/${fileId}.${EXT[m.format] ?? 'bin'}`;
-          await pipeline(
-            await store.get(`media/${m.id}`),
-            createDecryptStream(identity, { context: `media|${row.pseudonym}`, objectId: Buffer.from(m.id, 'base64url') }),
-            createWriteStream(join(outDir, file)),
-          );
+          const media = createDecryptStream(identity, { context: mediaContext(row.binding, row.pseudonym, row.project, row.recordId, m.kind), objectId: Buffer.from(m.id, 'base64url') });
+          const source = await store.get(`media/${m.id}`);
+          await pipeline(source, media, createWriteStream(join(outDir, file))).catch((err: unknown) => {
+            throw bindingError(err, summary.records);
+          });
           const { id: _id, ...rest } = m;
           files.push({ id: fileId, file, ...rest });
           summary.media++;

@@ -1,28 +1,44 @@
 /**
- * The key store holds each subject's X25519 public key in clear and its secret key only wrapped,
- * once per reading role (officer, exporter). It is kept apart from the vault and the object
- * store, with its own short-lived backups: erasing a subject deletes their row here, and every
- * backup of the other two becomes unreadable for that subject (crypto-shredding).
+ * The key store holds each subject's X25519 public keys in clear and their secret keys only
+ * wrapped: the business key once per reading role (officer, exporter), the identity key to the
+ * officer only (format 2). It is kept apart from the vault and the object store, with its own
+ * short-lived backups: erasing a subject deletes their row here, and every backup of the other
+ * two becomes unreadable for that subject (crypto-shredding).
+ *
+ * A row is authenticated by a MAC under a key the key store never holds (key-rows.ts); the raw
+ * store only keeps it. `AuthenticatedKeyStore` (authenticated.ts) makes and checks it.
  */
+
+/** On-disk version of a store: 1 (no identity keys, no row MACs) or 2. */
+export type StoreVersion = 1 | 2;
 
 export interface SubjectKeyRow {
   keyId: string;
+  /** The business public key. */
   publicKey: Uint8Array;
   /**
-   * Subject secret key wrapped to the officer role: the body of an X25519 stanza (FORMAT.md §5)
+   * Business secret key wrapped to the officer role: the body of an X25519 stanza (FORMAT.md §5)
    * from the ingest run's sender, opened with the officer's X25519 identity.
    */
   wrappedOfficer: Uint8Array;
-  /** Subject secret key wrapped to the exporter role, as {@link wrappedOfficer}. */
+  /** Business secret key wrapped to the exporter role, as {@link wrappedOfficer}. */
   wrappedExporter: Uint8Array;
+  /** The identity public key (format 2; absent in a version 1 row). */
+  identityPublicKey?: Uint8Array;
+  /** The identity secret key wrapped to the officer, as {@link wrappedOfficer} (format 2). */
+  identityWrappedOfficer?: Uint8Array;
+  /** HMAC over the other fields under the key-row MAC key (format 2; FORMAT.md §8). */
+  mac?: Uint8Array;
 }
 
 export interface KeyStore {
+  /** The store's on-disk version; a new store is created at the current version (2). */
+  readonly formatVersion: StoreVersion;
   /** Records which role keys wrapped the subject keys; a mismatch means the wrong key files. */
   checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }): Promise<{ mismatched: string[] }>;
   put(rows: SubjectKeyRow[]): Promise<void>;
-  publicKeys(keyIds: string[]): Promise<Map<string, Uint8Array>>;
-  wrapped(keyId: string, role: 'officer' | 'exporter'): Promise<Uint8Array | undefined>;
+  /** The stored rows of these key ids, unchecked (AuthenticatedKeyStore checks them). */
+  rows(keyIds: string[]): Promise<Map<string, SubjectKeyRow>>;
   delete(keyIds: string[]): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,10 +1,15 @@
 /** The embedded key store on SQLite, in its own file beside (never inside) the vault. */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
-import type { KeyStore, SubjectKeyRow } from './keystore.js';
+import type { KeyStore, StoreVersion, SubjectKeyRow } from './keystore.js';
 
+const META = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);';
+/**
+ * Format 2. A version 1 table lacks the last three key columns (`sunder migrate` adds them);
+ * `mac` authenticates the row (FORMAT.md §8).
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+${META}
 -- A rowid table with a unique index on key_id, not a WITHOUT ROWID table keyed by it: key ids
 -- are random, and ~300-byte rows inserted at random places split and dirty a table page per new
 -- subject; appended rows fill pages densely, and only the small index entries land at random
@@ -12,22 +17,49 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 -- old table; the queries are the same for both.
 CREATE TABLE IF NOT EXISTS subject_keys (
   key_id TEXT NOT NULL UNIQUE, public_key BLOB NOT NULL, wrapped_officer BLOB NOT NULL,
-  wrapped_exporter BLOB NOT NULL, created_at TEXT NOT NULL);
+  wrapped_exporter BLOB NOT NULL, created_at TEXT NOT NULL,
+  identity_public_key BLOB, identity_wrapped_officer BLOB, mac BLOB);
 `;
 
+/**
+ * The store's version from its meta table: `format_version`, else 1 for a store made before
+ * versions were recorded, else (a new file) the current version, recorded now.
+ */
+export function storeVersionOf(db: Database.Database, schema: string, mainTable: string): StoreVersion {
+  const row = db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value: string } | undefined;
+  if (row !== undefined) return Number(row.value) === 1 ? 1 : 2;
+  const existing = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(mainTable);
+  if (existing !== undefined) return 1;
+  db.transaction(() => {
+    db.exec(schema);
+    db.prepare("INSERT INTO meta (key, value) VALUES ('format_version', '2')").run();
+  })();
+  return 2;
+}
+
+interface Row {
+  key_id: string; public_key: Buffer; wrapped_officer: Buffer; wrapped_exporter: Buffer;
+  identity_public_key: Buffer | null; identity_wrapped_officer: Buffer | null; mac: Buffer | null;
+}
+
 export class SqliteKeyStore implements KeyStore {
+  readonly formatVersion: StoreVersion;
   private readonly db: Database.Database;
   private readonly insert;
   private readonly remove;
   private readonly prepared = new Map<string, Database.Statement>();
-  private wrappedOfficer: Database.Statement | undefined;
-  private wrappedExporter: Database.Statement | undefined;
+  private readonly columns: string;
 
   constructor(path: string) {
     // secure_delete: erased keys must not linger in free pages of the file.
-    this.db = openSqlite(path, 'key store', SCHEMA, ['secure_delete = ON']);
-    this.insert = this.db.prepare(
-      'INSERT INTO subject_keys (key_id, public_key, wrapped_officer, wrapped_exporter, created_at) VALUES (?, ?, ?, ?, ?)');
+    this.db = openSqlite(path, 'key store', META, ['secure_delete = ON']);
+    this.formatVersion = storeVersionOf(this.db, SCHEMA, 'subject_keys');
+    this.db.exec(SCHEMA);
+    const v2 = this.formatVersion === 2;
+    this.columns = `key_id, public_key, wrapped_officer, wrapped_exporter, ${v2 ? 'identity_public_key, identity_wrapped_officer, mac' : 'NULL AS identity_public_key, NULL AS identity_wrapped_officer, NULL AS mac'}`;
+    this.insert = v2
+      ? this.db.prepare('INSERT INTO subject_keys (key_id, public_key, wrapped_officer, wrapped_exporter, identity_public_key, identity_wrapped_officer, mac, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      : undefined;
     this.remove = this.db.prepare('DELETE FROM subject_keys WHERE key_id = ?');
   }
 
@@ -39,27 +71,32 @@ export class SqliteKeyStore implements KeyStore {
 
   async put(rows: SubjectKeyRow[]): Promise<void> {
     if (rows.length === 0) return;
+    if (this.insert === undefined) throw new Error('[sunder] a version 1 key store is written only by `sunder migrate`');
+    const insert = this.insert;
     const now = new Date().toISOString();
+    const blob = (u: Uint8Array | undefined) => (u === undefined ? null : Buffer.from(u));
     this.db.transaction(() => {
       for (const r of rows) {
-        this.insert.run(r.keyId, Buffer.from(r.publicKey), Buffer.from(r.wrappedOfficer), Buffer.from(r.wrappedExporter), now);
+        insert.run(r.keyId, Buffer.from(r.publicKey), Buffer.from(r.wrappedOfficer), Buffer.from(r.wrappedExporter),
+          blob(r.identityPublicKey), blob(r.identityWrappedOfficer), blob(r.mac), now);
       }
     })();
   }
 
-  async publicKeys(keyIds: string[]): Promise<Map<string, Uint8Array>> {
-    const out = new Map<string, Uint8Array>();
-    const rows = selectIn<{ key_id: string; public_key: Buffer }>(this.db, this.prepared, 'SELECT key_id, public_key FROM subject_keys WHERE key_id IN', keyIds);
-    for (const r of rows) out.set(r.key_id, new Uint8Array(r.public_key));
+  async rows(keyIds: string[]): Promise<Map<string, SubjectKeyRow>> {
+    const out = new Map<string, SubjectKeyRow>();
+    for (const r of selectIn<Row>(this.db, this.prepared, `SELECT ${this.columns} FROM subject_keys WHERE key_id IN`, keyIds)) {
+      out.set(r.key_id, {
+        keyId: r.key_id,
+        publicKey: new Uint8Array(r.public_key),
+        wrappedOfficer: new Uint8Array(r.wrapped_officer),
+        wrappedExporter: new Uint8Array(r.wrapped_exporter),
+        ...(r.identity_public_key === null ? {} : { identityPublicKey: new Uint8Array(r.identity_public_key) }),
+        ...(r.identity_wrapped_officer === null ? {} : { identityWrappedOfficer: new Uint8Array(r.identity_wrapped_officer) }),
+        ...(r.mac === null ? {} : { mac: new Uint8Array(r.mac) }),
+      });
+    }
     return out;
-  }
-
-  async wrapped(keyId: string, role: 'officer' | 'exporter'): Promise<Uint8Array | undefined> {
-    // Prepared once per role: an export asks this for every record it writes.
-    const stmt = role === 'officer' ? (this.wrappedOfficer ??= this.db.prepare('SELECT wrapped_officer AS w FROM subject_keys WHERE key_id = ?'))
-      : (this.wrappedExporter ??= this.db.prepare('SELECT wrapped_exporter AS w FROM subject_keys WHERE key_id = ?'));
-    const row = stmt.get(keyId) as { w: Buffer } | undefined;
-    return row === undefined ? undefined : new Uint8Array(row.w);
   }
 
   async delete(keyIds: string[]): Promise<void> {

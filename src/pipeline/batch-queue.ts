@@ -8,6 +8,7 @@
  * overlay and one set of key caches, and commit in the order they were prepared: a batch that
  * counts on a subject another run's batch creates commits after it, or not at all.
  */
+import type { SubjectPublicKeys, SubjectSecrets } from '../crypto/subject-keys.js';
 import type { SourceItem } from './sources.js';
 import { BoundedMap } from './bounded-map.js';
 import { Inflight } from './inflight.js';
@@ -24,10 +25,10 @@ interface Link {
 /** The state every run of an Ingestor shares; a run's `BatchDeps` take these very maps. */
 export class BatchQueue {
   readonly inflight = new Inflight();
-  /** keyId -> subject public key, bounded. */
-  readonly publicKeys = new BoundedMap<string, Uint8Array>(200_000);
-  /** keyId -> secret key of a new subject whose public key is not derived yet. */
-  readonly newSecrets = new Map<string, Uint8Array>();
+  /** keyId -> the subject's public keys (business and identity), bounded. */
+  readonly publicKeys = new BoundedMap<string, SubjectPublicKeys>(200_000);
+  /** keyId -> secret keys of a new subject whose public keys are not derived yet. */
+  readonly newSecrets = new Map<string, SubjectSecrets>();
   /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
   readonly blindDigests = new BoundedMap<string, BlindDigest>(30_000);
   /** Resolves when the batch preparing now (or a batch with media, until it commits) lets go. */

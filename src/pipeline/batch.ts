@@ -17,12 +17,13 @@
  * record ids, the subjects k creates, the withdrawals and ages k records. The `Inflight` overlay
  * holds those until k's commit is visible in the vault.
  */
-import { blindIndex, pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
+import { LocalBlindIndexer, type BlindIndexer } from '../crypto/blind-index.js';
+import { pseudonymOf, type IdentifierKind } from '../crypto/hmac.js';
 import type { IngestKeys } from '../crypto/keys.js';
 import type { X25519Recipient, X25519Sender } from '../crypto/recipient.js';
-import { createSubjectKey, newSortableId, publicKeyOf, randomId, type NewSubjectKey } from '../crypto/subject-keys.js';
+import { createSubjectKey, newSortableId, publicKeyOf, randomId, type NewSubjectKey, type SubjectPublicKeys, type SubjectSecrets } from '../crypto/subject-keys.js';
 import { isSunderError } from '../errors.js';
-import type { KeyStore } from '../keystore/keystore.js';
+import type { AuthenticatedKeyStore } from '../keystore/authenticated.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
 import type { Policy } from '../record/policy.js';
 import type { MediaRef } from '../record/schema.js';
@@ -45,14 +46,16 @@ export type { StoredMedia } from './seal.js';
 
 /** Strips, encrypts and stores one media file; throws a SunderError MEDIA_* to reject the record. */
 export interface MediaStep {
-  store(ref: MediaRef, target: { objectKey: string; objectId: Buffer; keyId: string; recipient: X25519Recipient; pseudonym: string }): Promise<StoredMedia>;
+  /** `pseudonym`, `project` and `recordId` bind the object to its record (contexts.ts). */
+  store(ref: MediaRef, target: { objectKey: string; objectId: Buffer; keyId: string; recipient: X25519Recipient; pseudonym: string; project: string; recordId: string }): Promise<StoredMedia>;
   /** Waits for queued work and removes temp files. */
   close?(): Promise<void>;
 }
 
 export interface BatchDeps {
   vault: Vault;
-  keystore: KeyStore;
+  /** Checks each key row's MAC before a public key is wrapped to (KEYSTORE_TAMPERED). */
+  keystore: AuthenticatedKeyStore;
   store: ObjectStore;
   keys: IngestKeys;
   policy: Policy;
@@ -62,13 +65,15 @@ export interface BatchDeps {
   runId: string;
   /** Absent: records with media are rejected `MEDIA_UNSUPPORTED`; media is never stored unscrubbed. */
   media?: MediaStep;
-  /** keyId -> subject public key, bounded. */
-  publicKeys: BoundedMap<string, Uint8Array>;
-  /** keyId -> secret key of a new subject whose public key is not derived yet. */
-  newSecrets: Map<string, Uint8Array>;
+  /** keyId -> subject public keys (business, identity), bounded. */
+  publicKeys: BoundedMap<string, SubjectPublicKeys>;
+  /** keyId -> secret keys of a new subject whose public keys are not derived yet. */
+  newSecrets: Map<string, SubjectSecrets>;
   /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
   blindDigests: BoundedMap<string, BlindDigest>;
   inflight: Inflight;
+  /** Computes blind-index digests (a KMS/HSM in some deployments). @default the index key of `keys` */
+  indexer?: BlindIndexer;
 }
 
 export interface BatchResult {
@@ -126,7 +131,8 @@ function blindDigest(deps: BatchDeps, kind: IdentifierKind, normalised: string):
   const cacheKey = `${kind}\0${normalised}`;
   let d = deps.blindDigests.get(cacheKey);
   if (d === undefined) {
-    const digest = blindIndex(deps.keys.indexKey, kind, normalised);
+    const raw = (deps.indexer ??= new LocalBlindIndexer(deps.keys.indexKey)).digest(kind, normalised);
+    const digest = Buffer.isBuffer(raw) ? raw : Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
     d = { kind, digest, key: digestKey(kind, digest) };
     deps.blindDigests.set(cacheKey, d);
   }
@@ -259,7 +265,7 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
       const key = createSubjectKey(deps.sender, keys);
       row = { subjectId, keyId: key.keyId, pseudonym: pseudonymOf(keys.pseudonymKey, subjectId), status: 'active', adultSince: null };
       created.set(subjectId, { row, key });
-      deps.newSecrets.set(key.keyId, key.secretKey);
+      deps.newSecrets.set(key.keyId, { business: key.secretKey, identity: key.identitySecretKey });
       slot.createdSubject = true;
     }
     if (g.age !== undefined && g.age >= policy.minorAge && (adultSince === null || g.collectedOn < adultSince)) {
@@ -303,31 +309,30 @@ export function hasMedia(prepared: PreparedBatch): boolean {
   return prepared.mediaPlan.size > 0;
 }
 
-/** The subject's public key, deriving it here if only the new subject's secret key is known. */
-function subjectPublicKey(deps: BatchDeps, keyId: string): Uint8Array {
+/** The subject's public keys, deriving them here if only the new subject's secret keys are known. */
+function subjectPublicKey(deps: BatchDeps, keyId: string): SubjectPublicKeys {
   let pk = deps.publicKeys.get(keyId);
   if (pk === undefined) {
     const secret = deps.newSecrets.get(keyId);
     if (secret === undefined) throw new Error(`[sunder] the key store has no public key for a subject the vault knows (key ${keyId}): the stores are out of step`);
-    pk = publicKeyOf(secret);
+    pk = { business: publicKeyOf(secret.business), identity: publicKeyOf(secret.identity) };
     learnPublicKey(deps, keyId, pk);
   }
   return pk;
 }
 
-function learnPublicKey(deps: BatchDeps, keyId: string, publicKey: Uint8Array): void {
+function learnPublicKey(deps: BatchDeps, keyId: string, publicKey: SubjectPublicKeys): void {
   deps.publicKeys.set(keyId, publicKey);
   // Not zeroed: a task already built for another thread may still hold this very array.
   deps.newSecrets.delete(keyId);
 }
 
-/** What a seal task needs of the subject's key: the public key, or a new subject's secret. */
-function keyFor(deps: BatchDeps, keyId: string): { publicKey: Uint8Array } | { secretKey: Uint8Array } {
-  const pk = deps.publicKeys.get(keyId);
-  if (pk !== undefined) return { publicKey: pk };
-  const secret = deps.newSecrets.get(keyId);
-  if (secret !== undefined) return { secretKey: secret };
-  return { publicKey: subjectPublicKey(deps, keyId) };
+/** What a seal task needs of the subject's keys: the public keys, or a new subject's secrets. */
+function keyFor(deps: BatchDeps, keyId: string): { publicKey: Uint8Array; identityPublicKey: Uint8Array } | { secretKey: Uint8Array; identitySecretKey: Uint8Array } {
+  const secret = deps.publicKeys.has(keyId) ? undefined : deps.newSecrets.get(keyId);
+  if (secret !== undefined) return { secretKey: secret.business, identitySecretKey: secret.identity };
+  const pk = subjectPublicKey(deps, keyId);
+  return { publicKey: pk.business, identityPublicKey: pk.identity };
 }
 
 /** Strips and stores media (after their pending marks), then seals every accepted record. */
@@ -338,11 +343,12 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
     prepared.pendingWritten.push(...refs);
     await Promise.all([...prepared.mediaPlan].map(async ([slot, plan]) => {
       const row = slot.subject!;
-      const recipient = deps.sender.recipient(subjectPublicKey(deps, row.keyId));
+      const recipient = deps.sender.recipient(subjectPublicKey(deps, row.keyId).business);
+      const record = slot.gated!.record;
       const done: StoredMedia[] = [];
       for (const [i, m] of plan.entries()) {
         try {
-          done.push(await deps.media!.store(m.ref, { objectKey: m.objectKey, objectId: m.objectId, keyId: row.keyId, recipient, pseudonym: row.pseudonym }));
+          done.push(await deps.media!.store(m.ref, { objectKey: m.objectKey, objectId: m.objectId, keyId: row.keyId, recipient, pseudonym: row.pseudonym, project: record.project, recordId: record.recordId }));
         } catch (err) {
           if (!isSunderError(err) || !err.code.startsWith('MEDIA_')) throw err;
           for (const p of plan) await deps.store.delete(p.objectKey);
@@ -367,7 +373,7 @@ export async function sealBatch(deps: BatchDeps, prepared: PreparedBatch): Promi
   })), { urgent: prepared.mediaPlan.size > 0 });
   toSeal.forEach((slot, i) => {
     const r = results[i]!;
-    if (r.publicKey !== undefined) learnPublicKey(deps, slot.subject!.keyId, r.publicKey);
+    if (r.publicKey !== undefined && r.identityPublicKey !== undefined) learnPublicKey(deps, slot.subject!.keyId, { business: r.publicKey, identity: r.identityPublicKey });
     // Refused while scrubbing (a name holds an identifier): nothing was sealed for it.
     if (r.rejection !== undefined) slot.outcome = rejected(slot, r.rejection.code, r.rejection.path, r.rejection.reason);
     else slot.sealed = r;
@@ -397,7 +403,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     const row = slot.subject!;
     const sealed = slot.sealed!;
     if (sealed.identity !== undefined) {
-      identities.push({ subjectId: row.subjectId, digest: sealed.identity.digest, entry: sealed.identity.entry, display: sealed.identity.display, recordId: g.record.recordId });
+      identities.push({ subjectId: row.subjectId, digest: sealed.identity.digest, entry: sealed.identity.entry, recordId: g.record.recordId });
     }
     const at = segment.append(sealed.sealed);
     records.push({
@@ -425,7 +431,11 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   }
   for (const c of newSubjects) c.row.adultSince = adultSince.get(c.row.subjectId) ?? null;
 
-  await deps.keystore.put(newSubjects.map((c) => ({ keyId: c.key.keyId, publicKey: subjectPublicKey(deps, c.key.keyId), wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter })));
+  await deps.keystore.put(newSubjects.map((c) => {
+    const pk = subjectPublicKey(deps, c.key.keyId);
+    return { keyId: c.key.keyId, publicKey: pk.business, wrappedOfficer: c.key.wrappedOfficer, wrappedExporter: c.key.wrappedExporter,
+      identityPublicKey: pk.identity, identityWrappedOfficer: c.key.identityWrappedOfficer };
+  }));
   failpoint('after-keys');
   const segments = [];
   if (records.length > 0) {

@@ -11,6 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { scopedToken, textTokenKey } from '../crypto/hmac.js';
 import { keyFingerprint, loadRoleKeys, type IngestKeys } from '../crypto/keys.js';
 import { X25519Sender } from '../crypto/recipient.js';
+import type { BlindIndexer } from '../crypto/blind-index.js';
 import { SunderError } from '../errors.js';
 import { LineWriter } from '../line-writer.js';
 import { osError } from '../os-errors.js';
@@ -18,6 +19,8 @@ import { auditIngestRun } from '../audit/hooks.js';
 import { ensureAuditKey } from '../audit/open.js';
 import { SqliteKeyStore } from '../keystore/sqlite.js';
 import type { KeyStore } from '../keystore/keystore.js';
+import type { AuthenticatedKeyStore } from '../keystore/authenticated.js';
+import { requireWritableFormat } from '../migrate/version.js';
 import { layoutOf, type Layout } from '../layout.js';
 import type { Outcome } from '../record/outcome.js';
 import { parsePolicy, type InputEncoding, type Policy, type PolicyInput } from '../record/policy.js';
@@ -64,6 +67,8 @@ export interface IngestorOptions {
   workers?: number;
   /** Told about things a person running ingest should know (keys created, recovery done). */
   onNotice?: (message: string) => void;
+  /** Blind-index digests from elsewhere (a KMS/HSM holding the index key); the key in ingest.json otherwise. */
+  blindIndexer?: BlindIndexer;
   /** Swap in other backends (PostgreSQL vault, S3 store); the embedded default otherwise. */
   vault?: Vault;
   keystore?: KeyStore;
@@ -152,7 +157,7 @@ export class Ingestor {
     private readonly keys: IngestKeys,
     private readonly policy: Policy,
     private readonly vault: Vault,
-    private readonly keystore: KeyStore,
+    private readonly keystore: AuthenticatedKeyStore,
     private readonly store: ObjectStore,
     private readonly lock: WriterLock,
     private readonly options: IngestorOptions,
@@ -189,10 +194,13 @@ export class Ingestor {
       throw err;
     }
     let vault: Vault | undefined;
-    let keystore: KeyStore | undefined;
+    let keystore: AuthenticatedKeyStore | undefined;
+    let rawKeystore: KeyStore | undefined;
     try {
       vault = options.vault ?? new SqliteVault(layout.vault);
-      keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+      rawKeystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
+      // A version 1 folder is refused (STORE_VERSION: run `sunder migrate`); rows are MAC-checked.
+      keystore = requireWritableFormat(vault, rawKeystore, keys);
       const store = options.store ?? new FsObjectStore(layout.objects);
       const vaultCheck = await vault.checkOrSetMeta({
         index_key_check: scopedToken(keys.indexKey, 'sunder-key-check', 'index'),
@@ -204,14 +212,14 @@ export class Ingestor {
           `${[...vaultCheck.mismatched, ...ksCheck.mismatched.map((r) => `${r} public key`)].join(', ')} differ`);
       }
       if (store instanceof FsObjectStore) await store.sweepTemporaries(['segments', 'media']);
-      const recovery = await recover(vault, keystore, store);
+      const recovery = await recover(vault, rawKeystore, store);
       if (recovery.objectsRemoved + recovery.keysRemoved > 0) {
         options.onNotice?.(`recovered from an interrupted run: removed ${recovery.objectsRemoved} uncommitted objects and ${recovery.keysRemoved} orphaned keys`);
       }
       return new Ingestor(layout, keys, policy, vault, keystore, store, lock, options, recovery);
     } catch (err) {
       await vault?.close().catch(() => undefined);
-      await keystore?.close().catch(() => undefined);
+      await rawKeystore?.close().catch(() => undefined);
       lock.release();
       throw err;
     }
@@ -271,6 +279,7 @@ export class Ingestor {
         sender: new X25519Sender(), sealer, runId,
         publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
+        ...(this.options.blindIndexer === undefined ? {} : { indexer: this.options.blindIndexer }),
       };
       const record = async (result: BatchResult): Promise<void> => {
         summary.subjects += result.newSubjects;

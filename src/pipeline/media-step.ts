@@ -11,6 +11,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import PQueue from 'p-queue';
+import { mediaContext } from '../crypto/contexts.js';
 import { createEncryptStream } from '../crypto/stream.js';
 import { SunderError } from '../errors.js';
 import { createMediaStripper, type MediaStripperOptions } from '../media/index.js';
@@ -77,7 +78,9 @@ export function createMediaStep(ctx: { store: ObjectStore; mediaRoot: string }, 
       });
       const encrypted = stripped.stream
         .pipe(tap)
-        .pipe(createEncryptStream(target.recipient, { objectId: target.objectId, keyId: target.keyId, context: `media|${target.pseudonym}` }));
+        .pipe(createEncryptStream(target.recipient, {
+          objectId: target.objectId, keyId: target.keyId, context: mediaContext(2, target.pseudonym, target.project, target.recordId, stripped.info.kind),
+        }));
       stripped.stream.on('error', (err) => encrypted.destroy(err));
       tap.on('error', (err) => encrypted.destroy(err));
       await ctx.store.put(target.objectKey, encrypted);

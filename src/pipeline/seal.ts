@@ -3,6 +3,7 @@
  * business object and the identity entry, encrypt both). A pure function of its task plus
  * per-thread caches, so it runs the same on the main thread and in a worker.
  */
+import { businessContext, identityContext } from '../crypto/contexts.js';
 import { encryptObject, type SealContext } from '../crypto/format.js';
 import { identityDigest } from '../crypto/hmac.js';
 import { SubjectSecretRecipient, X25519Sender, type Recipient } from '../crypto/recipient.js';
@@ -54,16 +55,20 @@ export interface SealTask {
   /** The subject's public key, or, for a subject so new its public key is not derived yet, its secret key. */
   publicKey?: Uint8Array;
   secretKey?: Uint8Array;
+  /** The same for the subject's identity key (identity entries are sealed to it, officer only). */
+  identityPublicKey?: Uint8Array;
+  identitySecretKey?: Uint8Array;
   media: StoredMedia[];
 }
 
 export interface SealResult {
   /** Present when this identity snapshot was not sealed before in this thread's run. */
-  identity?: { digest: Uint8Array; entry: Uint8Array; display: string };
+  identity?: { digest: Uint8Array; entry: Uint8Array };
   objectId: string;
   sealed: Uint8Array;
-  /** The public key derived from the task's secret key, for the key store. */
+  /** The public keys derived from the task's secret keys, for the key store. */
   publicKey?: Uint8Array;
+  identityPublicKey?: Uint8Array;
   /** Identifiers masked in the business text, by kind. */
   counts: Record<string, number>;
   /** Set when the record is refused (nothing was sealed: `sealed` is empty). */
@@ -77,14 +82,27 @@ export interface RecordSealerOptions {
   tokenKey?: Uint8Array;
 }
 
-function displayOf(g: GatedRecord): string {
+/**
+ * Masked display forms for operators. Sealed inside the identity entry (format 2), never stored
+ * beside it: a masked phone leaves 10^4 candidates, and whoever holds the blind-index key (every
+ * ingest host) tells them apart in milliseconds (THREAT-MODEL.md).
+ */
+function displayOf(g: GatedRecord): Record<string, string> {
   const s = g.record.subject;
   const d: Record<string, string> = { name: displayMask('NAME', s.name) };
   if (g.ids.cnId !== undefined) d.idNumber = displayMask('CN_ID', g.ids.cnId);
   if (g.ids.phone !== undefined) d.phone = displayMask('PHONE', g.ids.phone);
   if (g.ids.email !== undefined) d.email = displayMask('EMAIL', g.ids.email);
   if (s.guardian !== undefined) d.guardian = displayMask('NAME', s.guardian.name);
-  return JSON.stringify(d);
+  return d;
+}
+
+/** A subject's two recipients: business objects and media, and identity entries (officer only). */
+interface SubjectRecipients {
+  publicKey: Uint8Array;
+  recipient: Recipient;
+  identityPublicKey: Uint8Array;
+  identityRecipient: Recipient;
 }
 
 /**
@@ -122,8 +140,8 @@ export class RecordSealer {
   private readonly scrubber: Scrubber;
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
   private readonly sender = new X25519Sender();
-  /** keyId -> the subject's public key and the recipient that wraps data keys to it. */
-  private readonly recipients = new BoundedMap<string, { publicKey: Uint8Array; recipient: Recipient }>(20_000);
+  /** keyId -> the subject's public keys and the recipients that wrap data keys to them. */
+  private readonly recipients = new BoundedMap<string, SubjectRecipients>(20_000);
   /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
   private readonly facts = new BoundedMap<string, Set<string>>(50_000);
   /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
@@ -164,17 +182,17 @@ export class RecordSealer {
    * keeps only the key derived for those stanzas, which opens nothing but this subject's objects
    * of this run, which this process has just had in the clear anyway.
    */
-  private recipientFor(task: SealTask): { publicKey: Uint8Array; recipient: Recipient } {
+  private recipientFor(task: SealTask): SubjectRecipients {
     const hit = this.recipients.get(task.keyId);
     if (hit !== undefined) return hit;
-    let made: { publicKey: Uint8Array; recipient: Recipient };
-    if (task.secretKey !== undefined) {
-      made = { publicKey: publicFromSecret(secretKeyObject(task.secretKey)), recipient: new SubjectSecretRecipient(task.secretKey) };
-    } else if (task.publicKey !== undefined) {
-      made = { publicKey: task.publicKey, recipient: this.sender.recipient(task.publicKey) };
-    } else {
-      throw new Error('[sunder] a seal task carries neither a public nor a secret key');
-    }
+    const side = (secret: Uint8Array | undefined, pub: Uint8Array | undefined): { publicKey: Uint8Array; recipient: Recipient } => {
+      if (secret !== undefined) return { publicKey: publicFromSecret(secretKeyObject(secret)), recipient: new SubjectSecretRecipient(secret) };
+      if (pub !== undefined) return { publicKey: pub, recipient: this.sender.recipient(pub) };
+      throw new Error('[sunder] a seal task carries neither a public nor a secret key for one of the subject\'s keys');
+    };
+    const business = side(task.secretKey, task.publicKey);
+    const identity = side(task.identitySecretKey, task.identityPublicKey);
+    const made = { ...business, identityPublicKey: identity.publicKey, identityRecipient: identity.recipient };
     this.recipients.set(task.keyId, made);
     return made;
   }
@@ -182,8 +200,9 @@ export class RecordSealer {
   seal(task: SealTask): SealResult {
     const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
     const result: Partial<SealResult> = {};
-    const { publicKey, recipient } = this.recipientFor(task);
+    const { publicKey, recipient, identityPublicKey, identityRecipient } = this.recipientFor(task);
     if (task.publicKey === undefined) result.publicKey = publicKey;
+    if (task.identityPublicKey === undefined) result.identityPublicKey = identityPublicKey;
 
     // The business side first: a record refused for a name that holds an identifier seals nothing.
     const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
@@ -202,8 +221,8 @@ export class RecordSealer {
     const known = this.facts.get(task.subjectId);
     if (known === undefined || facts.some((f) => !known.has(f))) {
       const digest = identityDigest(this.options.indexKey, canonicalIdentity(entry));
-      const sealedEntry = sealJson(recipient, { objectId: randomId(), keyId: task.keyId, context: `identity|${task.subjectId}` }, entry);
-      result.identity = { digest, entry: sealedEntry, display: displayOf(g) };
+      const sealedEntry = sealJson(identityRecipient, { objectId: randomId(), keyId: task.keyId, context: identityContext(task.subjectId) }, { ...entry, display: displayOf(g) });
+      result.identity = { digest, entry: sealedEntry };
       const merged = known ?? new Set<string>();
       for (const f of facts) merged.add(f);
       this.facts.set(task.subjectId, merged);
@@ -224,7 +243,7 @@ export class RecordSealer {
       consent: { scopes: [...g.consent.scopes], crossBorder: g.consent.crossBorder, policyVersion: g.consent.policyVersion },
     };
     result.objectId = objectId;
-    result.sealed = sealJson(recipient, { objectId: objectIdBytes, keyId: task.keyId, context: `business|${task.pseudonym}` }, business);
+    result.sealed = sealJson(recipient, { objectId: objectIdBytes, keyId: task.keyId, context: businessContext(2, task.pseudonym, g.record.project, g.record.recordId) }, business);
     result.counts = counts;
     return result as SealResult;
   }

@@ -2,13 +2,20 @@
  * The embedded vault on SQLite (better-sqlite3). WAL with synchronous=FULL: a batch that
  * returned from `commit` survives a power cut, because the vault write is the commit point.
  */
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import type { StoreVersion } from '../keystore/keystore.js';
+import { storeVersionOf } from '../keystore/sqlite.js';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
 import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
 import { digestKey } from './vault.js';
 
+const META = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);';
+/**
+ * Format 2. A version 1 vault has a `display` column in `identities` (masked forms in clear) and
+ * no `binding` in `records`; `sunder migrate` converts it.
+ */
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+${META}
 -- No index on pseudonym: nothing looks a subject up by it, and it is an HMAC of the (unique)
 -- subject id, so it is unique without one. Its random values would dirty a page of that index
 -- per new subject in every batch commit (measured: ~45 MB more written per 50,000 records).
@@ -21,13 +28,14 @@ CREATE TABLE IF NOT EXISTS blind_index (
 CREATE INDEX IF NOT EXISTS blind_index_subject ON blind_index(subject_id);
 -- A rowid table: sealed entries are ~700 bytes, too large for a WITHOUT ROWID b-tree.
 CREATE TABLE IF NOT EXISTS identities (
-  subject_id TEXT NOT NULL, digest BLOB NOT NULL, entry BLOB NOT NULL, display TEXT NOT NULL,
+  subject_id TEXT NOT NULL, digest BLOB NOT NULL, entry BLOB NOT NULL,
   record_id TEXT NOT NULL, created_at TEXT NOT NULL, UNIQUE (subject_id, digest));
 CREATE TABLE IF NOT EXISTS records (
   record_id TEXT PRIMARY KEY, subject_id TEXT NOT NULL, object_id TEXT NOT NULL,
   project TEXT NOT NULL, collected_at TEXT NOT NULL, segment_id TEXT NOT NULL,
   offset INTEGER NOT NULL, length INTEGER NOT NULL, scopes TEXT NOT NULL,
-  cross_border INTEGER NOT NULL, policy_version TEXT NOT NULL, run_id TEXT NOT NULL, stored_at TEXT NOT NULL);
+  cross_border INTEGER NOT NULL, policy_version TEXT NOT NULL, run_id TEXT NOT NULL, stored_at TEXT NOT NULL,
+  binding INTEGER NOT NULL DEFAULT 2);
 CREATE INDEX IF NOT EXISTS records_subject ON records(subject_id);
 -- No index on project: only an export filters by it, and an export reads the table once in rowid
 -- order anyway (listForExport); the index cost every insert ~1.7 µs (measured, 50,000 records).
@@ -41,19 +49,22 @@ CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NU
 `;
 
 export class SqliteVault implements Vault {
+  readonly formatVersion: StoreVersion;
   private readonly db: Database.Database;
   private readonly stmts;
   /** Prepared statements for IN-lists, by SQL text: preparing costs more than running them. */
   private readonly prepared = new Map<string, Database.Statement>();
 
   constructor(path: string) {
-    this.db = openSqlite(path, 'vault', SCHEMA);
+    this.db = openSqlite(path, 'vault', META);
+    this.formatVersion = storeVersionOf(this.db, SCHEMA, 'subjects');
+    this.db.exec(SCHEMA);
     const db = this.db;
     this.stmts = {
       insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
       adultSince: db.prepare('UPDATE subjects SET adult_since = ?, updated_at = ? WHERE subject_id = ? AND (adult_since IS NULL OR adult_since > ?)'),
       insertBlind: db.prepare('INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
-      insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (subject_id, digest, entry, display, record_id, created_at) VALUES (?, ?, ?, ?, ?, ?)'),
+      insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (subject_id, digest, entry, record_id, created_at) VALUES (?, ?, ?, ?, ?)'),
       insertRecord: db.prepare(`INSERT INTO records (record_id, subject_id, object_id, project, collected_at, segment_id, offset, length,
         scopes, cross_border, policy_version, run_id, stored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       insertMedia: db.prepare('INSERT INTO media (object_id, record_id, kind, format, bytes) VALUES (?, ?, ?, ?, ?)'),
@@ -122,7 +133,7 @@ export class SqliteVault implements Vault {
       for (const sub of batch.subjects) s.insertSubject.run(sub.subjectId, sub.keyId, sub.pseudonym, sub.status, sub.adultSince, now, now);
       for (const a of batch.adultSince) s.adultSince.run(a.date, now, a.subjectId, a.date);
       for (const b of batch.blindIndexes) s.insertBlind.run(b.kind, Buffer.from(b.digest), b.subjectId);
-      for (const i of batch.identities) s.insertIdentity.run(i.subjectId, Buffer.from(i.digest), Buffer.from(i.entry), i.display, i.recordId, now);
+      for (const i of batch.identities) s.insertIdentity.run(i.subjectId, Buffer.from(i.digest), Buffer.from(i.entry), i.recordId, now);
       for (const seg of batch.segments) s.insertSegment.run(seg.segmentId, seg.objectKey, seg.records, seg.bytes, now);
       for (const r of batch.records) {
         s.insertRecord.run(r.recordId, r.subjectId, r.objectId, r.project, r.collectedAt, r.segmentId, r.offset, r.length,
@@ -143,7 +154,7 @@ export class SqliteVault implements Vault {
     // Paged by rowid rather than one open cursor: better-sqlite3 refuses other statements on a
     // connection while a cursor is open, and the exporter looks up media between rows.
     const sql = `SELECT r.rowid AS rid, r.record_id, r.object_id, s.key_id, s.pseudonym, r.project, r.collected_at, g.object_key,
-        r.offset, r.length, r.cross_border
+        r.offset, r.length, r.cross_border, ${this.formatVersion === 1 ? '1' : 'r.binding'} AS binding
       FROM records r JOIN subjects s ON s.subject_id = r.subject_id JOIN segments g ON g.segment_id = r.segment_id
       WHERE s.status = 'active' AND r.rowid > ? ${filter.project === undefined ? '' : 'AND r.project = ?'}
       ORDER BY r.rowid LIMIT 1000`;
@@ -153,13 +164,14 @@ export class SqliteVault implements Vault {
       const params: unknown[] = filter.project === undefined ? [after] : [after, filter.project];
       const rows = stmt.all(...params) as {
         rid: number; record_id: string; object_id: string; key_id: string; pseudonym: string; project: string; collected_at: string;
-        object_key: string; offset: number; length: number; cross_border: number;
+        object_key: string; offset: number; length: number; cross_border: number; binding: number;
       }[];
       if (rows.length === 0) return;
       for (const r of rows) {
         yield {
           recordId: r.record_id, objectId: r.object_id, keyId: r.key_id, pseudonym: r.pseudonym, project: r.project,
           collectedAt: r.collected_at, segmentKey: r.object_key, offset: r.offset, length: r.length, crossBorder: r.cross_border === 1,
+          binding: r.binding === 1 ? 1 : 2,
         };
       }
       after = rows[rows.length - 1]!.rid;

@@ -4,6 +4,9 @@
  * The vault write is the commit point of an ingest batch.
  */
 
+import type { Binding } from '../crypto/contexts.js';
+import type { StoreVersion } from '../keystore/keystore.js';
+
 export type SubjectStatus = 'active' | 'withdrawn' | 'erased';
 
 export interface SubjectRow {
@@ -30,10 +33,12 @@ export interface IdentityRow {
   subjectId: string;
   /** Keyed digest of the identity snapshot: the same snapshot is stored once. */
   digest: Uint8Array;
-  /** Sealed identity entry (encrypted object format). */
+  /**
+   * Sealed identity entry (encrypted object format), to the subject's identity key (officer
+   * only). Format 2 seals the masked display forms inside it (`display`); format 1 kept them in
+   * clear beside it, which with the blind-index key gave every identifier away (THREAT-MODEL.md).
+   */
   entry: Uint8Array;
-  /** Masked display forms for operators, JSON (e.g. `{"idNumber":"110105***********X"}`). */
-  display: string;
   recordId: string;
 }
 
@@ -101,9 +106,13 @@ export interface ExportRow {
   offset: number;
   length: number;
   crossBorder: boolean;
+  /** The context scheme the object was sealed under: 1 for objects a version 1 store held before `sunder migrate`. */
+  binding: Binding;
 }
 
 export interface Vault {
+  /** The store's on-disk version; a new store is created at the current version (2). */
+  readonly formatVersion: StoreVersion;
   /** Sets meta values once, and checks them on every later open (wrong keys are found at once). */
   checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }>;
   /**

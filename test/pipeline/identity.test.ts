@@ -31,8 +31,9 @@ describe('identity entries', () => {
     const subjectOf = new Map((vault.prepare('SELECT record_id, subject_id FROM records').all() as { record_id: string; subject_id: string }[]).map((r) => [r.record_id, r.subject_id]));
     const union = new Map<string, Set<string>>();
     for (const e of entries) {
-      const wrapped = (keystore.prepare('SELECT wrapped_officer w FROM subject_keys WHERE key_id = ?').get(e.key_id) as { w: Buffer }).w;
-      const id = officer.identity(e.key_id, wrapped);
+      // Identity entries are sealed to the subject's identity key, wrapped to the officer only.
+      const wrapped = (keystore.prepare('SELECT identity_wrapped_officer w FROM subject_keys WHERE key_id = ?').get(e.key_id) as { w: Buffer }).w;
+      const id = officer.identity(e.key_id, wrapped, 'identity');
       const entry = JSON.parse(Buffer.from(decryptObject(id, e.entry, { context: `identity|${e.subject_id}` })).toString('utf8')) as Record<string, unknown>;
       const set = union.get(e.subject_id) ?? new Set<string>();
       for (const k of ['name', 'idNumber', 'phone', 'email', 'birthDate']) if (typeof entry[k] === 'string') set.add(`${k}=${entry[k]}`);

@@ -44,7 +44,7 @@ describe('recovery', () => {
     expect(await store.has('segments/orphanSegment000000')).toBe(false);
     expect(await store.has('media/orphanMedia0000000000')).toBe(false);
     const ks = new SqliteKeyStore(layout.keystore);
-    expect((await ks.publicKeys(['orphanKey0000000000000'])).size).toBe(0);
+    expect((await ks.rows(['orphanKey0000000000000'])).size).toBe(0);
     await ks.close();
     const v = new SqliteVault(layout.vault);
     expect(await v.listPending()).toEqual([]);

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateRecords } from '../../fixtures/lib/synth.js';
+import { businessContext, identityContext } from '../../src/crypto/contexts.js';
 import { decryptObject } from '../../src/crypto/format.js';
 import { X25519Identity } from '../../src/crypto/recipient.js';
 import { generateX25519KeyPair } from '../../src/crypto/x25519.js';
@@ -9,10 +10,14 @@ import { SealerPool } from '../../src/pipeline/sealer-pool.js';
 import { DEFAULT_POLICY } from '../../src/record/policy.js';
 import { collectedRecordSchema } from '../../src/record/schema.js';
 
-/** Seal tasks for generated records; a subject's first task carries its secret key, later ones its public key. */
+/**
+ * Seal tasks for generated records; a subject's first task carries its secret keys (business and
+ * identity), later ones its public keys.
+ */
 function tasksFor(seed: number, count: number) {
   const secrets = new Map<string, Uint8Array>();
-  const subjects = new Map<string, { subjectId: string; keyId: string; pseudonym: string; publicKey: Uint8Array; secretKey: Uint8Array }>();
+  const identitySecrets = new Map<string, Uint8Array>();
+  const subjects = new Map<string, { subjectId: string; keyId: string; pseudonym: string; publicKey: Uint8Array; secretKey: Uint8Array; identity: { publicKey: Uint8Array; secretKey: Uint8Array } }>();
   const tasks: SealTask[] = [];
   for (const input of generateRecords({ seed, count, recordsPerSubject: 3.5, textBytes: 300 })) {
     const g = gateRecord(collectedRecordSchema.parse(input), DEFAULT_POLICY);
@@ -23,13 +28,15 @@ function tasksFor(seed: number, count: number) {
     if (s === undefined) {
       const pair = generateX25519KeyPair();
       const n = subjects.size;
-      s = { subjectId: `s${n}`, keyId: `k${n}`, pseudonym: `p_${n}`, ...pair };
+      s = { subjectId: `s${n}`, keyId: `k${n}`, pseudonym: `p_${n}`, ...pair, identity: generateX25519KeyPair() };
       subjects.set(who, s);
       secrets.set(s.keyId, pair.secretKey);
+      identitySecrets.set(s.keyId, s.identity.secretKey);
     }
-    tasks.push({ gated: g.gated, subjectId: s.subjectId, keyId: s.keyId, pseudonym: s.pseudonym, ...(first ? { secretKey: s.secretKey } : { publicKey: s.publicKey }), media: [] });
+    const keys = first ? { secretKey: s.secretKey, identitySecretKey: s.identity.secretKey } : { publicKey: s.publicKey, identityPublicKey: s.identity.publicKey };
+    tasks.push({ gated: g.gated, subjectId: s.subjectId, keyId: s.keyId, pseudonym: s.pseudonym, ...keys, media: [] });
   }
-  return { tasks, secrets };
+  return { tasks, secrets, identitySecrets };
 }
 
 let pool: SealerPool | undefined;
@@ -48,18 +55,25 @@ describe('SealerPool', () => {
     expect(pool.stats.local + pool.stats.remote).toBe(800);
     expect(pool.stats.local).toBeGreaterThan(0);
     expect(pool.stats.remote).toBeGreaterThan(0);
-    for (const [{ tasks, secrets }, results] of [[a, ra], [b, rb]] as const) {
+    for (const [{ tasks, secrets, identitySecrets }, results] of [[a, ra], [b, rb]] as const) {
       expect(results).toHaveLength(tasks.length);
       const ids = new Set<string>();
       results.forEach((r, i) => {
         const t = tasks[i]!;
-        const plain = decryptObject(new X25519Identity(secrets.get(t.keyId)!), r.sealed, { context: `business|${t.pseudonym}` });
+        const plain = decryptObject(new X25519Identity(secrets.get(t.keyId)!), r.sealed, { context: businessContext(2, t.pseudonym, t.gated.record.project, t.gated.record.recordId) });
+        // Identity entries are sealed to the identity key, which the business key does not open.
+        if (r.identity !== undefined) {
+          const context = identityContext(t.subjectId);
+          expect(JSON.parse(Buffer.from(decryptObject(new X25519Identity(identitySecrets.get(t.keyId)!), r.identity.entry, { context })).toString('utf8'))).toMatchObject({ subjectId: t.subjectId, display: expect.any(Object) });
+          expect(() => decryptObject(new X25519Identity(secrets.get(t.keyId)!), r.identity!.entry, { context })).toThrow(expect.objectContaining({ code: 'KEYS_WRONG' }));
+        }
         const obj = JSON.parse(Buffer.from(plain).toString('utf8')) as BusinessObject;
         expect(obj.id).toBe(r.objectId);
         expect(obj.pseudonym).toBe(t.pseudonym);
         expect(obj.collectedAt).toBe(t.gated.record.collectedAt);
         // A new subject's public key comes back with its first record, whichever thread sealed it.
         expect(r.publicKey !== undefined).toBe(t.secretKey !== undefined);
+        expect(r.identityPublicKey !== undefined).toBe(t.identitySecretKey !== undefined);
         ids.add(r.objectId);
       });
       expect(ids.size).toBe(tasks.length);

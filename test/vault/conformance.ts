@@ -28,7 +28,7 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       await vault.commit(batch({
         subjects: [s],
         blindIndexes: [{ kind: 'phone', digest: d, subjectId: s.subjectId }],
-        identities: [{ subjectId: s.subjectId, digest: randomBytes(32), entry: randomBytes(100), display: '{}', recordId: 'rec-1' }],
+        identities: [{ subjectId: s.subjectId, digest: randomBytes(32), entry: randomBytes(100), recordId: 'rec-1' }],
         segments: [{ segmentId: 'seg1', objectKey: 'segments/seg1xxxxxxxx', records: 1, bytes: 100 }],
         records: [record(1, s.subjectId)],
       }));
