@@ -1,5 +1,6 @@
 import sharp, { type OverlayOptions, type Sharp } from 'sharp';
 import { mediaError } from './fail.js';
+import { checkPixels, DEFAULT_MAX_PIXELS } from './limits.js';
 
 /** A region in stored pixel coordinates, e.g. a face box from the customer's own detector. */
 export interface Box {
@@ -23,6 +24,8 @@ export interface LossyImageOps {
   maxDimension?: number;
   /** Output encoding. @default 'png' (lossless after the lossy edits) */
   output?: 'png' | 'jpeg' | 'webp';
+  /** Largest declared width x height accepted (MEDIA_TOO_MANY_PIXELS), checked before decoding. @default 268_402_689 */
+  maxPixels?: number;
 }
 
 /** LOSSY: applies {@link LossyImageOps} to an image file and returns the re-encoded bytes. */
@@ -30,8 +33,16 @@ export async function applyLossyImageOps(input: string | Buffer, ops: LossyImage
   let base: Sharp;
   let meta: { width: number; height: number };
   let raw: Buffer;
+  const maxPixels = ops.maxPixels ?? DEFAULT_MAX_PIXELS;
+  let declared: { width?: number; height?: number };
   try {
-    base = sharp(input, { failOn: 'error' }).rotate();
+    declared = await sharp(input, { limitInputPixels: false }).metadata(); // the header only: the limit is ours to apply
+  } catch {
+    throw mediaError('MEDIA_MALFORMED', 'image cannot be decoded');
+  }
+  checkPixels(declared, maxPixels);
+  try {
+    base = sharp(input, { failOn: 'error', limitInputPixels: maxPixels }).rotate();
     const r = await base.ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     raw = r.data;
     meta = { width: r.info.width, height: r.info.height };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { mediaError } from './fail.js';
+import { checkPixels, DEFAULT_MAX_PIXELS } from './limits.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
 import { planBmff } from './formats/isobmff-plan.js';
 import { verifyBmffOutput } from './formats/isobmff-verify.js';
@@ -171,15 +172,6 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
       if (dirPromise) await rm(await dirPromise, { recursive: true, force: true });
     },
   };
-}
-
-/** sharp's default `limitInputPixels`: 0x3FFF squared. */
-export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
-
-/** Refuses an image whose declared dimensions exceed the limit, before anything decodes it. */
-export function checkPixels(info: { width?: number | undefined; height?: number | undefined }, maxPixels: number): void {
-  if (info.width === undefined || info.height === undefined) return;
-  if (info.width * info.height > maxPixels) throw mediaError('MEDIA_TOO_MANY_PIXELS', `image declares more than ${maxPixels} pixels`);
 }
 
 function once(fn: () => Promise<void>): () => Promise<void> {

@@ -3,6 +3,7 @@ import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { mediaError, unsupported, verifyFailed } from './fail.js';
+import { checkPixels, DEFAULT_MAX_PIXELS } from './limits.js';
 import { FileSource } from './source.js';
 import type { MediaInfo } from './types.js';
 
@@ -14,7 +15,7 @@ const TAGS = new Set([254, 256, 257, 258, 259, 262, 273, 274, 277, 278, 279, 282
  * TIFF goes through sharp (libvips): a lossless deflate re-encode at the original bit depth, with
  * alpha and ICC kept and every other tag dropped. Exotic TIFFs are refused rather than altered.
  */
-export async function reencodeTiff(input: string, tempDir: string, verify: boolean, maxPixels = 0x3fff * 0x3fff): Promise<{ path: string; info: Omit<MediaInfo, 'format' | 'mime'> }> {
+export async function reencodeTiff(input: string, tempDir: string, verify: boolean, maxPixels = DEFAULT_MAX_PIXELS): Promise<{ path: string; info: Omit<MediaInfo, 'format' | 'mime'> }> {
   let meta: Metadata;
   try {
     meta = await sharp(input, { failOn: 'error' }).metadata();
@@ -22,7 +23,7 @@ export async function reencodeTiff(input: string, tempDir: string, verify: boole
     throw mediaError('MEDIA_MALFORMED', 'tiff: image cannot be decoded');
   }
   // metadata() reads the header only; refuse a pixel bomb before anything decodes.
-  if (meta.width * meta.height > maxPixels) throw mediaError('MEDIA_TOO_MANY_PIXELS', `image declares more than ${maxPixels} pixels`);
+  checkPixels(meta, maxPixels);
   if (meta.format !== 'tiff') throw unsupported('tiff', 'not a TIFF image after all');
   if ((meta.pages ?? 1) > 1) throw unsupported('tiff', 'multi-page TIFF');
   if (meta.depth !== 'uchar' && meta.depth !== 'ushort') throw unsupported('tiff', 'sample format other than 8 or 16-bit unsigned');

@@ -9,7 +9,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { createMediaStripper } from '../../src/media/index.js';
+import { applyLossyImageOps, createMediaStripper } from '../../src/media/index.js';
 import { FileSource } from '../../src/media/source.js';
 import { pngDeclaring } from '../helpers/png.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -59,6 +59,13 @@ describe('declared pixel limits', () => {
     expect(r.info).toMatchObject({ width: 64, height: 64 });
     await r.dispose();
     await stripper.close();
+  });
+
+  it('refuses a PNG bomb in the lossy operations too, before decoding it', async () => {
+    await expect(applyLossyImageOps(pngDeclaring(100_000, 100_000), { maxDimension: 10 })).rejects.toMatchObject({ code: 'MEDIA_TOO_MANY_PIXELS' });
+    await expect(applyLossyImageOps(pngDeclaring(64, 64), { maxDimension: 10, maxPixels: 64 * 64 - 1 })).rejects.toMatchObject({ code: 'MEDIA_TOO_MANY_PIXELS' });
+    const real = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#808080' } }).png().toBuffer();
+    expect(await applyLossyImageOps(real, { maxDimension: 10 })).toMatchObject({ width: 10, height: 10 });
   });
 
   it.each(['jpeg', 'webp', 'tiff'] as const)('checks the declared dimensions of %s against maxPixels', async (format) => {
