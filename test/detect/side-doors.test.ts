@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportDataset } from '../../src/export/export.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
+import { RecordIdGuard } from '../../src/detect/record-id.js';
 import { Scrubber } from '../../src/pipeline/scrub.js';
 import type { Outcome, RejectedOutcome } from '../../src/record/outcome.js';
 import type { CollectedRecordInput } from '../../src/record/schema.js';
@@ -117,5 +118,21 @@ describe('Scrubber.scrubValue', () => {
     expect(counts).toEqual({ PHONE: 2, EMAIL: 1 });
     expect(s.checkKeys({ ok: { '13912345678': 1 } }, 'business.attributes', undefined)).toMatchObject({ code: 'IDENTIFIER_IN_NAME', path: 'business.attributes.ok' });
     expect(s.checkKeys({ ok: { fine: 1 } }, 'business.attributes', undefined)).toBeUndefined();
+  });
+});
+
+describe('RecordIdGuard', () => {
+  const key = new Uint8Array(32).fill(9);
+  const guard = new RecordIdGuard(key);
+  const own = [{ kind: 'NAME', value: '张晓峰' }, { kind: 'PHONE', value: '13912345678' }, { kind: 'EMAIL', value: 'zx.feng@example.com' }];
+
+  it('keeps ordinary ids and hashes ids holding a finding or the subject\'s own values', () => {
+    for (const id of ['rec-000001', 'r1', 'mandarin-speech-2022:0042']) expect(guard.shown(id, own)).toBe(id);
+    for (const id of ['13700001111', 'ip-192.168.1.20', 'xiaofeng-7', 'rec-12345678', 'zx.feng-1', 'Mr.Zhang-2']) expect(guard.shown(id, own), id).toMatch(/^rid-/);
+  });
+
+  it('hashes under a key of its own: stable for one key, different under another', () => {
+    expect(guard.shown('13700001111')).toBe(new RecordIdGuard(key).shown('13700001111'));
+    expect(guard.shown('13700001111')).not.toBe(new RecordIdGuard(new Uint8Array(32).fill(8)).shown('13700001111'));
   });
 });
