@@ -34,7 +34,7 @@ const COMPOUND_SURNAMES = new Set([
   '独孤', '南宫', '西门', '申屠', '太史', '百里', '呼延', '闻人', '澹台', '公冶', '宗政', '濮阳', '淳于', '单于', '钟离', '万俟', '司空',
 ]);
 /** Name contexts for a one-character surname: 老王, 小王, 王先生, 王姐... */
-const SURNAME_BEFORE = ['老', '小', '大'];
+const SURNAME_BEFORE = ['老', '小'];
 const SURNAME_AFTER = ['先生', '女士', '小姐', '太太', '老师', '总', '经理', '医生', '师傅', '阿姨', '姐', '哥', '同学', '老板'];
 /** Name contexts for a one-character given name: 阿芳, 小芳, 芳芳, 芳姐... */
 const GIVEN_BEFORE = ['阿', '小'];

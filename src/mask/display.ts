@@ -27,7 +27,8 @@ function maskDigits(d: string, head: number, tail: number): string {
 }
 
 /**
- * CN_ID `110105***********X` (region and check character only), mobile `138****8000`, email
+ * CN_ID `110105***********X` (region and check character only), mobile `138****8000`, other
+ * phones at most half shown (`010******78`, `62****7`: a short number never whole), email
  * `x***@example.com`, Chinese name `王**`, Latin name `J***`, bank card `6222********1234`;
  * anything else keeps its first and last character when longer than four.
  */

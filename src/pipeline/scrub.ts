@@ -103,11 +103,12 @@ export class Scrubber {
 
 /**
  * The business side of a gated record as it leaves: text and the attributes the policy keeps,
- * scrubbed; refused when the project name or any key holds an identifier.
+ * scrubbed; refused when the project name, the consent's policy version or any key holds an
+ * identifier.
  */
 export function scrubBusiness(
   scrubber: Scrubber,
-  record: { project: string; business: { text: Record<string, string>; attributes: Record<string, unknown> } },
+  record: { project: string; consent?: { policyVersion: string } | undefined; business: { text: Record<string, string>; attributes: Record<string, unknown> } },
   policy: Pick<Policy, 'attributes'>,
   known: KnownMatcher | undefined,
   counts: Record<string, number>,
@@ -115,6 +116,10 @@ export function scrubBusiness(
 ): ScrubbedBusiness {
   const kinds = scrubber.findIn(record.project, known);
   if (kinds !== undefined) return { rejection: { code: 'IDENTIFIER_IN_NAME', path: 'project', reason: `the project name holds an identifier (${kinds}); project names must not carry personal data` } };
+  // The consent's policy version goes out with the object (and into the vault) as given.
+  const version = record.consent?.policyVersion;
+  const inVersion = version === undefined ? undefined : scrubber.findIn(version, known);
+  if (inVersion !== undefined) return { rejection: { code: 'IDENTIFIER_IN_NAME', path: 'consent.policyVersion', reason: `the policy version holds an identifier (${inVersion}); it must name a policy, not a person` } };
   const inText = record.business.text;
   const kept: Record<string, unknown> = {};
   for (const name of Object.keys(record.business.attributes)) {

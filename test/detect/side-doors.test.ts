@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { exportDataset } from '../../src/export/export.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
+import { RecordIdGuard } from '../../src/detect/record-id.js';
 import { Scrubber } from '../../src/pipeline/scrub.js';
 import type { Outcome, RejectedOutcome } from '../../src/record/outcome.js';
 import type { CollectedRecordInput } from '../../src/record/schema.js';
@@ -39,6 +40,7 @@ const RECORDS = [
   rec(`r-${THIRD_PARTY_PHONE}`),
   rec('zhang.xiaofeng-0001'),
   rec('rec-000001'),
+  rec('version', { consent: { policyVersion: `v1-${THIRD_PARTY_PHONE}`, grantedAt: '2024-04-01T00:00:00Z', scopes: ['text'] } }),
   // Rejected by the schema (unknown field) and by the gate (no consent): the id is hashed all the same.
   { ...rec('13700002222'), extra: 1 },
   { ...rec('13700003333'), consent: undefined },
@@ -78,6 +80,7 @@ describe('side doors', () => {
     [3, 'business.attributes'],
     [4, 'project'],
     [5, 'project'],
+    [10, 'consent.policyVersion'],
   ])('refuses record %i whose %s name holds an identifier, naming the field and not the value', (i, path) => {
     const o = byIndex(i) as RejectedOutcome;
     expect(o.status).toBe('rejected');
@@ -87,14 +90,14 @@ describe('side doors', () => {
   });
 
   it('replaces a personal-looking record id by a keyed hash, the same in every run', () => {
-    for (const i of [6, 7, 8, 10, 11]) {
+    for (const i of [6, 7, 8, 11, 12]) {
       expect(byIndex(i).recordId).toMatch(/^rid-[A-Za-z0-9_-]{22}$/);
       expect(second[i]!.recordId).toBe(byIndex(i).recordId);
     }
-    expect(new Set([6, 7, 8, 10, 11].map((i) => byIndex(i).recordId)).size).toBe(5);
+    expect(new Set([6, 7, 8, 11, 12].map((i) => byIndex(i).recordId)).size).toBe(5);
     // Stored ones are recognised as duplicates on the second run.
     for (const i of [6, 7, 8]) expect([byIndex(i).status, second[i]!.status]).toEqual(['stored', 'duplicate']);
-    expect([byIndex(10).status, byIndex(11).status]).toEqual(['rejected', 'rejected']);
+    expect([byIndex(11).status, byIndex(12).status]).toEqual(['rejected', 'rejected']);
     expect(byIndex(9).recordId).toBe('rec-000001');
     expect(byIndex(0).recordId).toBe('numbers');
   });
@@ -117,5 +120,21 @@ describe('Scrubber.scrubValue', () => {
     expect(counts).toEqual({ PHONE: 2, EMAIL: 1 });
     expect(s.checkKeys({ ok: { '13912345678': 1 } }, 'business.attributes', undefined)).toMatchObject({ code: 'IDENTIFIER_IN_NAME', path: 'business.attributes.ok' });
     expect(s.checkKeys({ ok: { fine: 1 } }, 'business.attributes', undefined)).toBeUndefined();
+  });
+});
+
+describe('RecordIdGuard', () => {
+  const key = new Uint8Array(32).fill(9);
+  const guard = new RecordIdGuard(key);
+  const own = [{ kind: 'NAME', value: '张晓峰' }, { kind: 'PHONE', value: '13912345678' }, { kind: 'EMAIL', value: 'zx.feng@example.com' }];
+
+  it('keeps ordinary ids and hashes ids holding a finding or the subject\'s own values', () => {
+    for (const id of ['rec-000001', 'r1', 'mandarin-speech-2022:0042']) expect(guard.shown(id, own)).toBe(id);
+    for (const id of ['13700001111', 'ip-192.168.1.20', 'xiaofeng-7', 'rec-12345678', 'zx.feng-1', 'Mr.Zhang-2']) expect(guard.shown(id, own), id).toMatch(/^rid-/);
+  });
+
+  it('hashes under a key of its own: stable for one key, different under another', () => {
+    expect(guard.shown('13700001111')).toBe(new RecordIdGuard(key).shown('13700001111'));
+    expect(guard.shown('13700001111')).not.toBe(new RecordIdGuard(new Uint8Array(32).fill(8)).shown('13700001111'));
   });
 });
