@@ -91,6 +91,7 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
   let checkedKeys: ReturnType<typeof readableFormat>;
   try {
     checkedKeys = readableFormat(vault, keystore, keys);
+    await checkedKeys?.checkRowMacKey();
   } catch (err) {
     if (options.vault === undefined) await vault.close();
     if (options.keystore === undefined) await keystore.close();
