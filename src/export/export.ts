@@ -120,6 +120,7 @@ async function writeExport(
   let checkedKeys: ReturnType<typeof readableFormat>;
   try {
     checkedKeys = readableFormat(vault, keystore, keys);
+    await checkedKeys?.checkRowMacKey();
   } catch (err) {
     if (options.vault === undefined) await vault.close();
     if (options.keystore === undefined) await keystore.close();

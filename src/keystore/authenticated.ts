@@ -5,10 +5,16 @@
  * replace a public key or a wrapped key unnoticed: ingest refuses to wrap to it and readers to
  * unwrap from it, with KEYSTORE_TAMPERED.
  */
+import { scopedToken } from '../crypto/hmac.js';
 import { keyRowMac, verifyKeyRow, type KeyRowFields } from '../crypto/key-rows.js';
 import type { SubjectPublicKeys } from '../crypto/subject-keys.js';
 import { SunderError } from '../errors.js';
 import type { KeyStore, SubjectKeyRow } from './keystore.js';
+
+/** A check value of the key-row MAC key, kept in the key store's meta (never the key itself). */
+export function rowMacKeyCheck(rowMacKey: Uint8Array): string {
+  return scopedToken(rowMacKey, 'sunder-key-check', 'row-mac');
+}
 
 export class AuthenticatedKeyStore {
   constructor(readonly inner: KeyStore, private readonly rowMacKey: Uint8Array) {
@@ -17,8 +23,18 @@ export class AuthenticatedKeyStore {
     }
   }
 
-  checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }): Promise<{ mismatched: string[] }> {
-    return this.inner.checkOrSetRoleKeys(fingerprints);
+  /** As the key store's, plus the key-row MAC key's check value (reported as `row_mac`). */
+  checkOrSetRoleKeys(fingerprints: { officer?: string; exporter?: string }): Promise<{ mismatched: string[] }> {
+    return this.inner.checkOrSetRoleKeys({ ...fingerprints, row_mac: rowMacKeyCheck(this.rowMacKey) });
+  }
+
+  /**
+   * For readers: KEYS_WRONG when the key-row MAC key is not this store's, so key files from
+   * another store are named as such rather than as tampering (every row's MAC would fail).
+   */
+  async checkRowMacKey(): Promise<void> {
+    const { mismatched } = await this.checkOrSetRoleKeys({});
+    if (mismatched.length > 0) throw new SunderError('KEYS_WRONG', 'the key-row MAC key in this key file does not belong to this key store: these are not the key files this store was written with');
   }
 
   /** Stores new subjects' rows, each with its MAC. */

@@ -34,8 +34,11 @@ export interface SubjectKeyRow {
 export interface KeyStore {
   /** The store's on-disk version; a new store is created at the current version (2). */
   readonly formatVersion: StoreVersion;
-  /** Records which role keys wrapped the subject keys; a mismatch means the wrong key files. */
-  checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }): Promise<{ mismatched: string[] }>;
+  /**
+   * Records which role keys wrapped the subject keys (and, format 2, a check value of the key-row
+   * MAC key); a mismatch means the wrong key files. Absent names are not checked.
+   */
+  checkOrSetRoleKeys(fingerprints: { officer?: string; exporter?: string; row_mac?: string }): Promise<{ mismatched: string[] }>;
   put(rows: SubjectKeyRow[]): Promise<void>;
   /** The stored rows of these key ids, unchecked (AuthenticatedKeyStore checks them). */
   rows(keyIds: string[]): Promise<Map<string, SubjectKeyRow>>;

@@ -63,9 +63,9 @@ export class SqliteKeyStore implements KeyStore {
     this.remove = this.db.prepare('DELETE FROM subject_keys WHERE key_id = ?');
   }
 
-  async checkOrSetRoleKeys(fingerprints: { officer: string; exporter: string }) {
+  async checkOrSetRoleKeys(fingerprints: { officer?: string; exporter?: string; row_mac?: string }) {
     // Stored as `<role>_key`; reported by role.
-    const values = Object.fromEntries(Object.entries(fingerprints).map(([role, fp]) => [`${role}_key`, fp]));
+    const values = Object.fromEntries(Object.entries(fingerprints).filter(([, fp]) => fp !== undefined).map(([role, fp]) => [`${role}_key`, fp!]));
     return { mismatched: checkOrSetMeta(this.db, values).map((key) => key.slice(0, -'_key'.length)) };
   }
 

@@ -28,6 +28,7 @@ import { SunderError } from '../errors.js';
 import { layoutOf } from '../layout.js';
 import { WriterLock } from '../pipeline/lock.js';
 import { openSqlite } from '../sqlite.js';
+import { rowMacKeyCheck } from '../keystore/authenticated.js';
 import { upgradeKeyFiles } from './key-files.js';
 
 export interface MigrateOptions {
@@ -185,6 +186,7 @@ export async function migrateDataFolder(options: MigrateOptions = {}): Promise<M
     // the vault's last: it is what ingest and export look at first.
     vault.exec('VACUUM');
     vault.pragma('wal_checkpoint(TRUNCATE)');
+    ks.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('row_mac_key', ?)").run(rowMacKeyCheck(rowMacKey));
     ks.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('format_version', '2')").run();
     ks.pragma('wal_checkpoint(TRUNCATE)');
     step();
