@@ -52,3 +52,11 @@ export type { KeyStore, SubjectKeyRow } from './keystore/keystore.js';
 export { SqliteKeyStore } from './keystore/sqlite.js';
 export type { ObjectStore } from './store/object-store.js';
 export { FsObjectStore } from './store/fs.js';
+
+// Audit log and rights requests (docs/AUDIT.md)
+export { AuditLog, type AuditLogOptions, type AuditQuery, type AuditVerifyReport, type AuditProblem } from './audit/log.js';
+export { AUDIT_ACTIONS, AUDIT_ROLES, type AuditAction, type AuditRole, type AuditOutcome, type AuditTarget, type AuditEntry, type AuditEntryInput } from './audit/entry.js';
+export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './audit/key.js';
+export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
+export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
+export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';
