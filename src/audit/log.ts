@@ -18,6 +18,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { threadId } from 'node:worker_threads';
 import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -413,24 +414,27 @@ export class AuditLog {
    */
   private withLock<T>(fn: () => T): T {
     const deadline = Date.now() + this.lockTimeoutMs;
+    // pid and thread: a worker thread of this process is another writer, the same thread is not.
+    const me = `${process.pid} ${threadId}`;
     for (;;) {
       try {
-        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+        writeFileSync(this.lockFile, me, { flag: 'wx', mode: 0o600 });
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        let holder = NaN;
+        let holder: string;
         try {
-          holder = Number(readFileSync(this.lockFile, 'utf8').trim());
+          holder = readFileSync(this.lockFile, 'utf8').trim();
         } catch {
           continue; // released between our attempt and the read
         }
-        // Our own pid cannot hold it: appends are synchronous, so it is a dead process's lock.
-        if (Number.isInteger(holder) && holder > 0 && (holder === process.pid || !alive(holder))) {
+        const pid = Number(holder.split(' ')[0]);
+        // This thread cannot hold it (appends are synchronous), so then it is a dead run's lock.
+        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid))) {
           rmSync(this.lockFile, { force: true });
           continue;
         }
-        if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another process (pid ${holder}) has held ${this.lockFile} for ${this.lockTimeoutMs} ms`);
+        if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another writer (pid ${pid}) has held ${this.lockFile} for over ${this.lockTimeoutMs} ms`);
         sleepSync(2);
       }
     }

@@ -3,8 +3,8 @@
  * from two writers in one process (and from two processes) stay one valid chain, and nothing a
  * caller passes gets in unless it is an id.
  */
-import { execFile } from 'node:child_process';
-import { appendFileSync, copyFileSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFile, spawnSync } from 'node:child_process';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -235,6 +235,21 @@ describe('audit log', () => {
     await Promise.all([spawn('p1'), spawn('p2')]);
     const log = await AuditLog.open(logDir, await loadAuditKey(keysDir));
     expect(await log.verify()).toEqual({ ok: true, verified: 40, acknowledged: 40 });
+  });
+
+  it('takes over a lock left by a dead process, and waits for a live one before giving up', async () => {
+    const { log } = await logOf(1);
+    const lock = join(log.dir, 'audit.lock');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // a pid that has exited
+    writeFileSync(lock, `${dead} 0`);
+    await log.append(entry(2));
+    expect(existsSync(lock)).toBe(false);
+    // A live holder (the parent of this process) is waited for, then AUDIT_LOCKED.
+    writeFileSync(lock, `${process.ppid} 0`);
+    const impatient = await AuditLog.open(log.dir, (log as unknown as { key: AuditKey }).key, { lockTimeoutMs: 20 });
+    await expect(impatient.append(entry(3))).rejects.toSatisfy((e: unknown) => isSunderError(e, 'AUDIT_LOCKED'));
+    rmSync(lock);
+    expect(await log.verify()).toEqual({ ok: true, verified: 2, acknowledged: 2 });
   });
 
   it('refuses entries carrying anything but ids, naming the field and never the value', async () => {
