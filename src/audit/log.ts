@@ -13,7 +13,7 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync,
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync,
   writeFileSync, writeSync, createReadStream,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -166,7 +166,7 @@ export class AuditLog {
   }
 
   private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
-    const head = this.readHead();
+    const { head, size } = this.snapshot();
     let expected = 1;
     let prev = this.genesis();
     const fail = (entry: number, kind: AuditProblem, message: string) => ({
@@ -175,8 +175,8 @@ export class AuditLog {
     });
     let macAtHead = head?.seq === 0 ? prev : undefined;
     let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
-    if (existsSync(this.file)) {
-      for await (const { line, complete } of this.lines()) {
+    if (size > 0) {
+      for await (const { line, complete } of this.lines(size)) {
         if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
         const checked = this.checkLine(line, expected, prev);
         if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
@@ -206,8 +206,9 @@ export class AuditLog {
     const since = filter.since === undefined ? undefined : new Date(filter.since).getTime();
     if (since !== undefined && Number.isNaN(since)) throw new SunderError('CONFIG_INVALID', 'expected `since` to be a date', { path: ['since'] });
     const out: AuditEntry[] = [];
-    if (!existsSync(this.file)) return out;
-    for await (const { line, complete } of this.lines()) {
+    const { size } = this.snapshot();
+    if (size <= 0) return out;
+    for await (const { line, complete } of this.lines(size)) {
       if (!complete) break;
       let e: AuditEntry;
       try {
@@ -287,9 +288,27 @@ export class AuditLog {
 
   // --- files -------------------------------------------------------------------------------
 
-  private async *lines(): AsyncGenerator<{ line: string; complete: boolean }> {
-    const torn = this.endsTorn();
-    const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  /**
+   * The sidecar and the log's size, read together under the lock (when the folder can be
+   * written), so an append in progress elsewhere is seen whole or not at all: reading the log
+   * only up to `size` afterwards, a concurrent writer never looks like a torn or cut tail.
+   * `size` is -1 when there is no log file.
+   */
+  private snapshot(): { head: Head | undefined; size: number } {
+    const read = () => ({ head: this.readHead(), size: existsSync(this.file) ? statSync(this.file).size : -1 });
+    try {
+      return this.withLock(read);
+    } catch (err) {
+      // A missing folder, or a read-only copy handed to an auditor: nobody can be writing.
+      if (['ENOENT', 'EACCES', 'EROFS', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) return read();
+      throw err;
+    }
+  }
+
+  /** The log's lines up to byte `size`; the last is incomplete when it does not end in a newline there. */
+  private async *lines(size: number): AsyncGenerator<{ line: string; complete: boolean }> {
+    const torn = this.byteAt(size - 1) !== 0x0a;
+    const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8', start: 0, end: size - 1 }), crlfDelay: Infinity });
     let pending: string | undefined;
     for await (const line of rl) {
       if (pending !== undefined) yield { line: pending, complete: true };
@@ -298,14 +317,11 @@ export class AuditLog {
     if (pending !== undefined) yield { line: pending, complete: !torn };
   }
 
-  private endsTorn(): boolean {
+  private byteAt(offset: number): number | undefined {
     const fd = openSync(this.file, 'r');
     try {
-      const size = fstatSync(fd).size;
-      if (size === 0) return false;
       const b = Buffer.alloc(1);
-      readSync(fd, b, 0, 1, size - 1);
-      return b[0] !== 0x0a;
+      return readSync(fd, b, 0, 1, offset) === 1 ? b[0] : undefined;
     } finally {
       closeSync(fd);
     }
@@ -322,8 +338,13 @@ export class AuditLog {
       if (tail.tornFrom !== undefined) {
         // A torn last line was never acknowledged (the sidecar is written after the fsync), so
         // it is dropped; one the sidecar acknowledges is damage, never repaired here.
-        const last = tail.last === undefined ? 0 : (JSON.parse(tail.last) as AuditEntry).seq;
-        if (head.seq > last) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} ends mid-entry; run \`sunder audit verify\``);
+        let last = 0;
+        try {
+          last = tail.last === undefined ? 0 : Number((JSON.parse(tail.last) as AuditEntry).seq);
+        } catch {
+          last = Number.NaN;
+        }
+        if (!(head.seq <= last)) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} ends mid-entry; run \`sunder audit verify\``);
         ftruncateSync(fd, tail.tornFrom);
         fsyncSync(fd);
         tail = this.readTail(fd, tail.tornFrom);

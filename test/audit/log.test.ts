@@ -232,8 +232,19 @@ describe('audit log', () => {
     await AuditLog.open(logDir, await loadAuditKey(keysDir));
     const worker = join(import.meta.dirname, 'append-worker.ts');
     const spawn = (prefix: string) => promisify(execFile)(process.execPath, ['--import', 'tsx', worker, logDir, keysDir, '20', prefix]);
-    await Promise.all([spawn('p1'), spawn('p2')]);
     const log = await AuditLog.open(logDir, await loadAuditKey(keysDir));
+    let running = true;
+    const both = Promise.all([spawn('p1'), spawn('p2')]).finally(() => (running = false));
+    // A verify while they write sees each append whole or not at all: never a torn or cut tail.
+    let looks = 0;
+    while (running) {
+      const r = await log.verify();
+      expect(r.problem).toBeUndefined();
+      looks++;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+    await both;
+    expect(looks).toBeGreaterThan(0);
     expect(await log.verify()).toEqual({ ok: true, verified: 40, acknowledged: 40 });
   });
 
