@@ -138,7 +138,8 @@ export class AuditLog {
       }
       const fd = openSync(this.file, 'a', 0o600);
       try {
-        writeSync(fd, lines);
+        const bytes = Buffer.from(lines, 'utf8');
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -331,6 +332,10 @@ export class AuditLog {
   private tailForAppend(): Head {
     const head = this.readHead();
     if (head === undefined) throw new SunderError('AUDIT_TAMPERED', `the audit sidecar ${this.headFile} is missing or not MACed with this audit key; run \`sunder audit verify\``);
+    if (!existsSync(this.file)) {
+      if (head.seq > 0) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} is gone; its sidecar acknowledges ${head.seq} entries`);
+      closeSync(openSync(this.file, 'a', 0o600));
+    }
     const fd = openSync(this.file, 'r+');
     try {
       const size = fstatSync(fd).size;

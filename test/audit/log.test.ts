@@ -186,6 +186,9 @@ describe('audit log', () => {
     await expect(log.append(entry(6))).rejects.toSatisfy((e: unknown) => isSunderError(e, 'AUDIT_TAMPERED'));
     expect(readFileSync(log.file, 'utf8').split('\n').slice(0, -1)).toEqual(lines.slice(0, 3));
     expect((await log.verify()).problem).toMatchObject({ entry: 4, kind: 'truncated' });
+    rmSync(log.file);
+    await expect(log.append(entry(6))).rejects.toSatisfy((e: unknown) => isSunderError(e, 'AUDIT_TAMPERED'));
+    expect(existsSync(log.file)).toBe(false);
   });
 
   it('drops a torn last line the sidecar never acknowledged (a crash mid-write) on the next append', async () => {
