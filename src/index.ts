@@ -57,3 +57,11 @@ export type { S3StoreOptions, S3ServerSideEncryption } from './store/s3.js';
 export { createS3Store, openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom, type StoreUrl } from './config/store-url.js';
 export { LocalBlindIndexer, type BlindIndexer } from './crypto/blind-index.js';
 export { migrateDataFolder, type MigrateOptions, type MigrateReport } from './migrate/migrate.js';
+
+// Audit log and rights requests (docs/AUDIT.md)
+export { AuditLog, type AuditLogOptions, type AuditQuery, type AuditVerifyReport, type AuditProblem } from './audit/log.js';
+export { AUDIT_ACTIONS, AUDIT_ROLES, type AuditAction, type AuditRole, type AuditOutcome, type AuditTarget, type AuditEntry, type AuditEntryInput } from './audit/entry.js';
+export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './audit/key.js';
+export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
+export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
+export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';

@@ -59,6 +59,7 @@ describe('sunder CLI', () => {
     // A well-formed exporter key from another installation opens no subject key.
     const mixed = tempDir();
     cpSync(join(otherKeys, 'exporter.json'), join(mixed, 'exporter.json'));
+    cpSync(join(data, 'keys', 'audit.json'), join(mixed, 'audit.json')); // the store's own audit key: only the exporter key is foreign
     const exp = await run(['--data', data, '--keys', mixed, 'export', '--out', join(mixed, 'out')]);
     expect(exp.code).toBe(2);
     expect(exp.stderr).toMatch(/\(KEYS_WRONG\)/);

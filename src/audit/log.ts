@@ -13,11 +13,12 @@
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
-  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync,
+  closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync,
   writeFileSync, writeSync, createReadStream,
 } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { threadId } from 'node:worker_threads';
 import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
@@ -137,7 +138,8 @@ export class AuditLog {
       }
       const fd = openSync(this.file, 'a', 0o600);
       try {
-        writeSync(fd, lines);
+        const bytes = Buffer.from(lines, 'utf8');
+        for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
@@ -165,7 +167,7 @@ export class AuditLog {
   }
 
   private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
-    const head = this.readHead();
+    const { head, size } = this.snapshot();
     let expected = 1;
     let prev = this.genesis();
     const fail = (entry: number, kind: AuditProblem, message: string) => ({
@@ -174,8 +176,8 @@ export class AuditLog {
     });
     let macAtHead = head?.seq === 0 ? prev : undefined;
     let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
-    if (existsSync(this.file)) {
-      for await (const { line, complete } of this.lines()) {
+    if (size > 0) {
+      for await (const { line, complete } of this.lines(size)) {
         if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
         const checked = this.checkLine(line, expected, prev);
         if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
@@ -205,8 +207,9 @@ export class AuditLog {
     const since = filter.since === undefined ? undefined : new Date(filter.since).getTime();
     if (since !== undefined && Number.isNaN(since)) throw new SunderError('CONFIG_INVALID', 'expected `since` to be a date', { path: ['since'] });
     const out: AuditEntry[] = [];
-    if (!existsSync(this.file)) return out;
-    for await (const { line, complete } of this.lines()) {
+    const { size } = this.snapshot();
+    if (size <= 0) return out;
+    for await (const { line, complete } of this.lines(size)) {
       if (!complete) break;
       let e: AuditEntry;
       try {
@@ -286,9 +289,27 @@ export class AuditLog {
 
   // --- files -------------------------------------------------------------------------------
 
-  private async *lines(): AsyncGenerator<{ line: string; complete: boolean }> {
-    const torn = this.endsTorn();
-    const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  /**
+   * The sidecar and the log's size, read together under the lock (when the folder can be
+   * written), so an append in progress elsewhere is seen whole or not at all: reading the log
+   * only up to `size` afterwards, a concurrent writer never looks like a torn or cut tail.
+   * `size` is -1 when there is no log file.
+   */
+  private snapshot(): { head: Head | undefined; size: number } {
+    const read = () => ({ head: this.readHead(), size: existsSync(this.file) ? statSync(this.file).size : -1 });
+    try {
+      return this.withLock(read);
+    } catch (err) {
+      // A missing folder, or a read-only copy handed to an auditor: nobody can be writing.
+      if (['ENOENT', 'EACCES', 'EROFS', 'EPERM'].includes((err as NodeJS.ErrnoException).code ?? '')) return read();
+      throw err;
+    }
+  }
+
+  /** The log's lines up to byte `size`; the last is incomplete when it does not end in a newline there. */
+  private async *lines(size: number): AsyncGenerator<{ line: string; complete: boolean }> {
+    const torn = this.byteAt(size - 1) !== 0x0a;
+    const rl = createInterface({ input: createReadStream(this.file, { encoding: 'utf8', start: 0, end: size - 1 }), crlfDelay: Infinity });
     let pending: string | undefined;
     for await (const line of rl) {
       if (pending !== undefined) yield { line: pending, complete: true };
@@ -297,14 +318,11 @@ export class AuditLog {
     if (pending !== undefined) yield { line: pending, complete: !torn };
   }
 
-  private endsTorn(): boolean {
+  private byteAt(offset: number): number | undefined {
     const fd = openSync(this.file, 'r');
     try {
-      const size = fstatSync(fd).size;
-      if (size === 0) return false;
       const b = Buffer.alloc(1);
-      readSync(fd, b, 0, 1, size - 1);
-      return b[0] !== 0x0a;
+      return readSync(fd, b, 0, 1, offset) === 1 ? b[0] : undefined;
     } finally {
       closeSync(fd);
     }
@@ -314,6 +332,10 @@ export class AuditLog {
   private tailForAppend(): Head {
     const head = this.readHead();
     if (head === undefined) throw new SunderError('AUDIT_TAMPERED', `the audit sidecar ${this.headFile} is missing or not MACed with this audit key; run \`sunder audit verify\``);
+    if (!existsSync(this.file)) {
+      if (head.seq > 0) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} is gone; its sidecar acknowledges ${head.seq} entries`);
+      closeSync(openSync(this.file, 'a', 0o600));
+    }
     const fd = openSync(this.file, 'r+');
     try {
       const size = fstatSync(fd).size;
@@ -321,8 +343,13 @@ export class AuditLog {
       if (tail.tornFrom !== undefined) {
         // A torn last line was never acknowledged (the sidecar is written after the fsync), so
         // it is dropped; one the sidecar acknowledges is damage, never repaired here.
-        const last = tail.last === undefined ? 0 : (JSON.parse(tail.last) as AuditEntry).seq;
-        if (head.seq > last) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} ends mid-entry; run \`sunder audit verify\``);
+        let last = 0;
+        try {
+          last = tail.last === undefined ? 0 : Number((JSON.parse(tail.last) as AuditEntry).seq);
+        } catch {
+          last = Number.NaN;
+        }
+        if (!(head.seq <= last)) throw new SunderError('AUDIT_TAMPERED', `the audit log ${this.file} ends mid-entry; run \`sunder audit verify\``);
         ftruncateSync(fd, tail.tornFrom);
         fsyncSync(fd);
         tail = this.readTail(fd, tail.tornFrom);
@@ -413,24 +440,27 @@ export class AuditLog {
    */
   private withLock<T>(fn: () => T): T {
     const deadline = Date.now() + this.lockTimeoutMs;
+    // pid and thread: a worker thread of this process is another writer, the same thread is not.
+    const me = `${process.pid} ${threadId}`;
     for (;;) {
       try {
-        writeFileSync(this.lockFile, String(process.pid), { flag: 'wx', mode: 0o600 });
+        writeFileSync(this.lockFile, me, { flag: 'wx', mode: 0o600 });
         break;
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-        let holder = NaN;
+        let holder: string;
         try {
-          holder = Number(readFileSync(this.lockFile, 'utf8').trim());
+          holder = readFileSync(this.lockFile, 'utf8').trim();
         } catch {
           continue; // released between our attempt and the read
         }
-        // Our own pid cannot hold it: appends are synchronous, so it is a dead process's lock.
-        if (Number.isInteger(holder) && holder > 0 && (holder === process.pid || !alive(holder))) {
+        const pid = Number(holder.split(' ')[0]);
+        // This thread cannot hold it (appends are synchronous), so then it is a dead run's lock.
+        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid))) {
           rmSync(this.lockFile, { force: true });
           continue;
         }
-        if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another process (pid ${holder}) has held ${this.lockFile} for ${this.lockTimeoutMs} ms`);
+        if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another writer (pid ${pid}) has held ${this.lockFile} for over ${this.lockTimeoutMs} ms`);
         sleepSync(2);
       }
     }

@@ -151,10 +151,10 @@ describe('sunder requests (in-process)', () => {
   });
 });
 
-describe('sunder CLI (child process)', () => {
+describe('sunder CLI (child process, the built dist/ as test/cli.test.ts runs it)', () => {
   const run = async (args: string[]) => {
     try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--import', 'tsx', join(import.meta.dirname, '../../src/cli/main.ts'), ...args], { encoding: 'utf8' });
+      const { stdout, stderr } = await promisify(execFile)(process.execPath, [join(import.meta.dirname, '../../dist/cli/main.js'), ...args], { encoding: 'utf8' });
       return { code: 0, stdout, stderr };
     } catch (e) {
       const x = e as { code: number; stdout: string; stderr: string };
