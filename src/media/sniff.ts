@@ -79,8 +79,8 @@ export function sniffVerdict(head: Uint8Array): SniffVerdict {
     const segs = b[26];
     if (segs === undefined) return undefined;
     const body = 27 + segs;
-    if (ascii(b, body, 'OpusHead') || ascii(b, body, '\x01vorbis')) return { format: 'ogg' };
-    return { refused: 'ogg codec other than Opus or Vorbis' };
+    if (ascii(b, body, 'OpusHead') || ascii(b, body, '\x01vorbis') || ascii(b, body, '\x7fFLAC')) return { format: 'ogg' };
+    return { refused: 'ogg codec other than Opus, Vorbis or FLAC' };
   }
   if (b.length >= 12 && ascii(b, 4, 'ftyp')) {
     const brand = String.fromCharCode(b[8]!, b[9]!, b[10]!, b[11]!);
