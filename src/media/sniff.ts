@@ -46,7 +46,7 @@ export async function skipLeadingId3(src: ByteSource, pastEnd?: () => Error): Pr
 // ISO-BMFF major brands by container. HEIF/AVIF brands are recognised only to refuse them clearly.
 const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ']);
 const MOV_BRANDS = new Set(['qt  ']);
-const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3g2a']);
+const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9', '3gg6', '3ge6', '3ge7', '3g2a', '3g2b', '3g2c']);
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1', 'avif', 'avis']);
 
 /** What the sniffer saw: an allowlisted format, a known but refused one, or nothing it knows. */
@@ -79,15 +79,23 @@ export function sniffVerdict(head: Uint8Array): SniffVerdict {
     const segs = b[26];
     if (segs === undefined) return undefined;
     const body = 27 + segs;
-    if (ascii(b, body, 'OpusHead') || ascii(b, body, '\x01vorbis')) return { format: 'ogg' };
-    return { refused: 'ogg codec other than Opus or Vorbis' };
+    if (ascii(b, body, 'OpusHead') || ascii(b, body, '\x01vorbis') || ascii(b, body, '\x7fFLAC')) return { format: 'ogg' };
+    return { refused: 'ogg codec other than Opus, Vorbis or FLAC' };
   }
   if (b.length >= 12 && ascii(b, 4, 'ftyp')) {
     const brand = String.fromCharCode(b[8]!, b[9]!, b[10]!, b[11]!);
-    if (M4A_BRANDS.has(brand)) return { format: 'm4a' };
-    if (MOV_BRANDS.has(brand)) return { format: 'mov' };
-    if (MP4_BRANDS.has(brand)) return { format: 'mp4' };
     if (HEIF_BRANDS.has(brand)) return { refused: 'HEIF/AVIF image' };
+    // A major brand we do not know (a camera maker's own) is judged by the compatible brands
+    // that follow it, as players do.
+    const size = Math.min(new DataView(b.buffer, b.byteOffset, b.length).getUint32(0), b.length);
+    const brands = [brand];
+    for (let at = 16; at + 4 <= size; at += 4) brands.push(String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!));
+    for (const br of brands) {
+      if (M4A_BRANDS.has(br)) return { format: 'm4a' };
+      if (MOV_BRANDS.has(br)) return { format: 'mov' };
+      if (MP4_BRANDS.has(br)) return { format: 'mp4' };
+      if (HEIF_BRANDS.has(br)) return { refused: 'HEIF/AVIF image' };
+    }
     return undefined;
   }
   // QuickTime files from before `ftyp` existed start straight with a top-level atom.

@@ -78,6 +78,9 @@ function makeCorpus(): void {
     ff([...audio, '-c:a', codec, '-metadata', `ARTIST=${p}_ARTIST`, '-metadata', `location=${p}_lowercase_location`, '-metadata', `METADATA_BLOCK_PICTURE=${pic}`, join(inDir, name)]);
     cases.push({ name, format: 'ogg', markers: [`${p}_ARTIST`, `${p}_lowercase_location`, pic.slice(0, 40)], streams: ['audio'] });
   }
+  // FLAC in Ogg (ffmpeg writes its comment block, not pictures: the unit tests cover those).
+  ff([...audio, '-c:a', 'flac', '-metadata', 'ARTIST=SNDRMARK_FLAC_ARTIST', '-metadata', 'title=SNDRMARK_FLAC_lower', join(inDir, 'tags.oga')]);
+  cases.push({ name: 'tags.oga', format: 'ogg', markers: ['SNDRMARK_FLAC_ARTIST', 'SNDRMARK_FLAC_lower'], streams: ['audio'] });
 }
 
 const stripper = createMediaStripper({ concurrency: 1 });
@@ -105,7 +108,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const NAMES = ['moov-end.mp4', 'faststart.mp4', 'timecode.mov', 'pcm.mov', 'cover.m4a', 'tags.opus', 'tags.ogg'];
+const NAMES = ['moov-end.mp4', 'faststart.mp4', 'timecode.mov', 'pcm.mov', 'cover.m4a', 'tags.opus', 'tags.ogg', 'tags.oga'];
 
 describe.skipIf(!hasDebianFfmpeg)('native container rewriters against ffmpeg, ffprobe and exiftool', () => {
   it('built the whole corpus, moov at the end and moov first', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planBmff } from '../../src/media/formats/isobmff-plan.js';
+import { sniffFormat } from '../../src/media/index.js';
 import { verifyBmffOutput } from '../../src/media/formats/isobmff-verify.js';
 import { coalesce, VirtualSource } from '../../src/media/source.js';
 import { bufferSource, codeOf, materialise, u16, u32 } from './bytes.js';
@@ -181,5 +182,14 @@ describe('ISO-BMFF native rewriter', () => {
     const file = Buffer.concat([ftyp, mdat, box('moov', mvhd(), trak)]);
     const out = await strip(file);
     expect(out.subarray(base, base + n * 4).equals(file.subarray(base, base + n * 4))).toBe(true);
+  });
+  it('sniffs a camera maker\'s own major brand by its compatible brands', () => {
+    const ftyp = (major: string, ...compat: string[]): Buffer => Buffer.concat([box('ftyp', Buffer.from(major, 'latin1'), u32(0), ...compat.map((c) => Buffer.from(c, 'latin1'))), box('free')]);
+    expect(sniffFormat(ftyp('CAEP', 'CAEP', 'mp42'))).toBe('mp4');
+    expect(sniffFormat(ftyp('abcd', 'qt  '))).toBe('mov');
+    expect(sniffFormat(ftyp('abcd', 'M4A ', 'mp42'))).toBe('m4a');
+    expect(sniffFormat(ftyp('abcd', 'abcd'))).toBeUndefined();
+    expect(sniffFormat(ftyp('heic', 'mif1', 'isom'))).toBeUndefined();
+    expect(sniffFormat(ftyp('abcd', 'avif', 'isom'))).toBeUndefined();
   });
 });

@@ -138,4 +138,30 @@ describe('Ogg native rewriter', () => {
     expect(await codeOf(planOgg(bufferSource(Buffer.concat(pages.slice(0, 2)))))).toBe('MEDIA_TRUNCATED');
     expect(await codeOf(planOgg(bufferSource(Buffer.concat([file, Buffer.from('TAG+SNDRMARK trailing')]))))).toBe('MEDIA_MALFORMED');
   });
+  it('FLAC in Ogg: the comment block empties, a picture block becomes padding, audio pages stay', async () => {
+    const info = Buffer.alloc(34);
+    info.writeUIntBE((44100 << 4) | (0 << 1) | 0, 10, 3); // sample rate 44100, mono, bits set below
+    const head = (count: number): Buffer => Buffer.concat([Buffer.from('\x7fFLAC', 'latin1'), Buffer.from([1, 0]), Buffer.from([0, count]), Buffer.from('fLaC'), Buffer.from([0, 0, 0, 34]), info]);
+    const block = (type: number, last: boolean, body: Buffer): Buffer => Buffer.concat([Buffer.from([(last ? 0x80 : 0) | type]), Buffer.from([(body.length >> 16) & 255, (body.length >> 8) & 255, body.length & 255]), body]);
+    const vc = block(4, false, Buffer.concat([u32le(8), Buffer.from('SNDRMARK'), u32le(1), u32le(18), Buffer.from('artist=SNDRMARK_FL')]));
+    const pic = block(6, true, Buffer.concat([Buffer.alloc(32), Buffer.from('SNDRMARK_PICTURE_BYTES')]));
+    const p0 = page(9, 0, 0x02, 0n, [head(2)]);
+    const p1 = page(9, 1, 0, 0n, [vc, pic]);
+    const p2 = page(9, 2, 0x04, 44100n, [Buffer.from([0xff, 0xf8, 0x69, 0x08]), audio(200)]);
+    const file = Buffer.concat([p0, p1, p2]);
+    expect(await codeOf(verifyOggOutput(bufferSource(file)))).toBe('MEDIA_VERIFY_FAILED');
+    const out = await strip(file);
+    expect(out.includes('SNDRMARK')).toBe(false);
+    const o1 = out.subarray(p0.length, p0.length + p1.length);
+    expect(crcOk(o1)).toBe(true);
+    const body = o1.subarray(27 + 2);
+    expect(body[0]).toBe(4); // still a VORBIS_COMMENT, now empty
+    expect(body.subarray(4, vc.length).every((b) => b === 0)).toBe(true);
+    expect(body[vc.length]).toBe(0x81); // the picture is now the last block, PADDING
+    expect(body.subarray(vc.length + 4).every((b) => b === 0)).toBe(true);
+    expect(out.subarray(0, p0.length).equals(p0)).toBe(true);
+    expect(out.subarray(p0.length + p1.length).equals(p2)).toBe(true);
+    expect((await planOgg(bufferSource(file))).info.durationMs).toBe(1000);
+    expect(await codeOf(planOgg(bufferSource(Buffer.concat([page(9, 0, 0x02, 0n, [head(0)]), p1, p2]))))).toBe('MEDIA_UNSUPPORTED');
+  });
 });

@@ -2,13 +2,13 @@ import { malformed, verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { pageCrc, pages } from './ogg-page.js';
-import { checkSignature, emptyComment, OggStreams, type CommentPiece } from './ogg-streams.js';
+import { OggStreams, replacementFor, type HeaderPiece } from './ogg-streams.js';
 
 /**
- * Plans the stripped copy of an Ogg Opus or Vorbis file: each stream's comment header (tags in
- * any case, the vendor string, METADATA_BLOCK_PICTURE cover art) becomes an empty one of the same
- * length, and only the pages that carry it are rewritten, with a fresh CRC. Every other page,
- * audio included, is copied byte for byte.
+ * Plans the stripped copy of an Ogg Opus, Vorbis or FLAC file: each stream's comment header (tags
+ * in any case, the vendor string, METADATA_BLOCK_PICTURE cover art) becomes an empty one of the
+ * same length, FLAC pictures and application blocks become padding, and only the pages that carry
+ * them are rewritten, with a fresh CRC. Every other page, audio included, is copied byte for byte.
  */
 export async function planOgg(src: ByteSource): Promise<Plan> {
   const streams = new OggStreams('ogg');
@@ -23,9 +23,9 @@ export async function planOgg(src: ByteSource): Promise<Plan> {
     if (pageCrc(page) !== page.readUInt32LE(22)) throw malformed('ogg', 'a header page whose CRC does not match');
     for (const c of pieces) {
       const off = c.at - p.start;
-      checkSignature(page, off, c, 'ogg');
-      const tmpl = emptyComment(c.codec);
-      for (let i = 0; i < c.len; i++) page[off + i] = tmpl[c.packetOffset + i] ?? 0;
+      if (c.packetOffset === 0) c.stream.replacement = replacementFor(c.stream.codec, c.packetIndex, page.subarray(off, off + c.len), 'ogg');
+      const tmpl = c.stream.replacement;
+      if (tmpl !== null) for (let i = 0; i < c.len; i++) page[off + i] = tmpl[c.packetOffset + i] ?? 0;
     }
     page.writeUInt32LE(pageCrc(page), 22);
     segs.push(page);
@@ -35,8 +35,8 @@ export async function planOgg(src: ByteSource): Promise<Plan> {
 }
 
 /**
- * Re-parses a stripped Ogg file: every stream is Opus or Vorbis, and every byte of its comment
- * header is the empty comment or zero padding, on pages whose CRC holds.
+ * Re-parses a stripped Ogg file: every stream is Opus, Vorbis or FLAC, and every byte of its
+ * comment header (and FLAC padding) is the empty comment or zero padding, on pages whose CRC holds.
  */
 export async function verifyOggOutput(out: ByteSource): Promise<void> {
   await verifying('ogg', async () => {
@@ -46,14 +46,17 @@ export async function verifyOggOutput(out: ByteSource): Promise<void> {
       if (pieces.length === 0) continue;
       const page = Buffer.from(await out.read(p.start, p.end - p.start));
       if (pageCrc(page) !== page.readUInt32LE(22)) throw verifyFailed('ogg', 'a header page whose CRC does not match');
-      for (const c of pieces) if (!isEmptyComment(page, c.at - p.start, c)) throw verifyFailed('ogg', 'a comment header with content');
+      for (const c of pieces) if (!isStripped(page, c.at - p.start, c)) throw verifyFailed('ogg', 'a header packet with content');
     }
     streams.finish();
   });
 }
 
-function isEmptyComment(page: Buffer, off: number, c: CommentPiece): boolean {
-  const tmpl = emptyComment(c.codec);
+/** A header packet is stripped when it already is what the rewriter would make of it. */
+function isStripped(page: Buffer, off: number, c: HeaderPiece): boolean {
+  if (c.packetOffset === 0) c.stream.replacement = replacementFor(c.stream.codec, c.packetIndex, page.subarray(off, off + c.len), 'ogg');
+  const tmpl = c.stream.replacement;
+  if (tmpl === null) return true;
   for (let i = 0; i < c.len; i++) if (page[off + i] !== (tmpl[c.packetOffset + i] ?? 0)) return false;
   return true;
 }
