@@ -25,7 +25,12 @@ export class WriterLock {
         writeFileSync(path, String(process.pid), { flag: 'wx', mode: 0o600 });
         return new WriterLock(path);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') {
+          // The open may have created the file before writing the pid failed (a full disk):
+          // a lock nobody holds, so it goes too.
+          rmSync(path, { force: true });
+          throw err;
+        }
         const holder = Number(readFileSync(path, 'utf8').trim());
         if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && alive(holder)) {
           throw new SunderError('CONFIG_INVALID', `another sunder process (pid ${holder}) is writing to ${dataDir}`);
