@@ -5,11 +5,12 @@
  * the space comes back a clean re-run keeps every acknowledged record.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_NDJSON } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tmp.js';
+import { WriterLock } from '../../src/pipeline/lock.js';
 import { acknowledged, namedError, runCli, storedIds, storeProblems } from './harness.js';
 
 const mounted: string[] = [];
@@ -107,6 +108,24 @@ describe.skipIf(why !== undefined)('full and read-only file systems', () => {
       }
     }
   }, 240_000);
+
+  it('a full disk leaves no empty writer lock behind (created, then its pid could not be written)', async () => {
+    const mnt = join(work, 'lock-full');
+    mountTmpfs(mnt, '64k');
+    try {
+      // Fill every data page: creating the lock file still works (an inode), writing the pid not.
+      let n = 0;
+      try {
+        for (;;) writeFileSync(join(mnt, `fill-${n++}`), Buffer.alloc(4096));
+      } catch {
+        // full
+      }
+      expect(() => WriterLock.acquire(mnt)).toThrow(/ENOSPC/);
+      expect(existsSync(join(mnt, 'writer.lock'))).toBe(false);
+    } finally {
+      unmount(mnt);
+    }
+  });
 
   it('a read-only store is called read-only, not corrupt', async () => {
     const mnt = join(work, 'ro');

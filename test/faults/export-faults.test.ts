@@ -11,7 +11,7 @@ import { tempDir } from '../helpers/tmp.js';
 import { countWrites, emptyMatrix, faultPoints, namedError, runCli, storeProblems, type Matrix } from './harness.js';
 
 const MAX_POINTS = Number(process.env.SUNDER_FAULT_POINTS ?? 8);
-const TIMEOUT = 240_000;
+const TIMEOUT = 240_000 * Math.max(1, MAX_POINTS / 8);
 const CODES = ['ENOSPC', 'EIO', 'EACCES', 'EROFS', 'EDQUOT', 'ENOTDIR', 'EISDIR'];
 
 const manifestLines = (out: string) => readFileSync(join(out, 'manifest.jsonl'), 'utf8').trim().split('\n').length;

@@ -22,7 +22,7 @@ const CODES = ['ENOSPC', 'EIO', 'EROFS', 'EACCES', 'EDQUOT', 'ENOSPC', 'EISDIR',
 const MAX_POINTS = Number(process.env.SUNDER_FAULT_POINTS ?? 8);
 const INIT_POINTS = Math.max(3, Math.round(MAX_POINTS / 2));
 /** Generous: the CLI runs are serial, and a loaded machine starts Node slowly. */
-const TIMEOUT = 240_000;
+const TIMEOUT = 240_000 * Math.max(1, MAX_POINTS / 8);
 
 describe('write faults in init and ingest', () => {
   const work = tempDir('sunder-faults-');
