@@ -7,6 +7,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SunderError } from './errors.js';
+import { osError } from './os-errors.js';
 
 function fail(dir: string, why: string): SunderError {
   return new SunderError('DIR_UNUSABLE', `cannot create the directory ${dir} (${why})`);
@@ -35,6 +36,8 @@ export function makeDirs(dir: string, mode = 0o700): void {
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST' && statSync(d).isDirectory()) continue;
+      // A full, read-only or forbidden file system is named as such (STORE_FULL, ...), not "unusable".
+      if (code !== undefined && code !== 'ENOENT' && code !== 'EEXIST') throw osError(err, { what: 'creating a folder', path: d });
       // ENOENT with the parent in place: a file system that takes no new directories (/proc, /sys).
       throw fail(target, code === 'ENOENT' ? 'its file system does not allow it' : code ?? 'error');
     }

@@ -4,6 +4,8 @@
  * a message naming the path (a path is not personal data; file contents are, and are never
  * quoted). Errors that are not the OS's come back unchanged, so a real bug still surfaces as one.
  */
+import { accessSync, constants } from 'node:fs';
+import { dirname } from 'node:path';
 import { SunderError, type ErrorCode, isSunderError } from './errors.js';
 
 interface Kind {
@@ -77,6 +79,10 @@ export function osError(err: unknown, context: OsErrorContext = {}): unknown {
   const path = typeof own === 'string' ? own : context.path;
   const what = context.what ?? 'the file';
   const errno = (err as { code: string }).code;
+  // SQLite says only "cannot open"; on a read-only file system the folder says why.
+  if (errno.startsWith('SQLITE_CANTOPEN') && path !== undefined && onReadOnlyFileSystem(path)) {
+    return new SunderError('STORE_READ_ONLY', `${what}: ${path}: the file system is read-only (${errno})`, { cause: err });
+  }
   return new SunderError(kind.code, `${what}: ${path === undefined ? '' : `${path}: `}${kind.says} (${errno})`, { cause: err });
 }
 
@@ -87,4 +93,17 @@ export async function mappingOsErrors<T>(context: OsErrorContext, fn: () => Prom
   } catch (err) {
     throw osError(err, context);
   }
+}
+
+/** True when the folder holding `path` (or `path` itself) sits on a file system mounted read-only. */
+function onReadOnlyFileSystem(path: string): boolean {
+  for (const candidate of [path, dirname(path)]) {
+    try {
+      accessSync(candidate, constants.W_OK);
+      return false;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EROFS') return true;
+    }
+  }
+  return false;
 }

@@ -14,7 +14,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import {
   closeSync, existsSync, fstatSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync,
-  writeFileSync, writeSync, createReadStream,
+  writeSync, createReadStream,
 } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -443,9 +443,9 @@ export class AuditLog {
     // pid and thread: a worker thread of this process is another writer, the same thread is not.
     const me = `${process.pid} ${threadId}`;
     for (;;) {
+      let fd: number;
       try {
-        writeFileSync(this.lockFile, me, { flag: 'wx', mode: 0o600 });
-        break;
+        fd = openSync(this.lockFile, 'wx', 0o600);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
         let holder: string;
@@ -456,18 +456,40 @@ export class AuditLog {
         }
         const pid = Number(holder.split(' ')[0]);
         // This thread cannot hold it (appends are synchronous), so then it is a dead run's lock.
-        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid))) {
+        // An empty one older than a second is a holder that died between creating and writing it.
+        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) || (holder === '' && emptyFor(this.lockFile, 1000))) {
           rmSync(this.lockFile, { force: true });
           continue;
         }
         if (Date.now() > deadline) throw new SunderError('AUDIT_LOCKED', `another writer (pid ${pid}) has held ${this.lockFile} for over ${this.lockTimeoutMs} ms`);
         sleepSync(2);
+        continue;
       }
+      // Ours: a failed write (a full disk) must not leave an empty lock that blocks every writer.
+      try {
+        writeSync(fd, me);
+      } catch (err) {
+        closeSync(fd);
+        rmSync(this.lockFile, { force: true });
+        throw err;
+      }
+      closeSync(fd);
+      break;
     }
     try {
       return fn();
     } finally {
       rmSync(this.lockFile, { force: true });
     }
+  }
+}
+
+/** True when `file` is still empty and was last changed more than `ms` ago. */
+function emptyFor(file: string, ms: number): boolean {
+  try {
+    const st = statSync(file);
+    return st.size === 0 && Date.now() - st.mtimeMs > ms;
+  } catch {
+    return false;
   }
 }

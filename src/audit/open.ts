@@ -15,9 +15,20 @@ export function auditDirOf(dataDir: string): string {
   return join(dataDir, 'audit');
 }
 
+/**
+ * Where the audit key is: the keys folder's `audit.json`, else the data folder's own `keys/`. The
+ * key belongs to the data folder's log, not to a role: an exporter whose key file lives elsewhere
+ * (`--keys DIR`) still appends to the log of the folder it reads, with that folder's audit key.
+ */
+export function auditKeysDirOf(layout: { dataDir: string; keysDir: string }): string {
+  if (auditKeyExists(layout.keysDir)) return layout.keysDir;
+  const own = join(layout.dataDir, 'keys');
+  return auditKeyExists(own) ? own : layout.keysDir;
+}
+
 /** Creates `audit.json` if absent and no log has entries yet; returns true when it did. */
 export async function ensureAuditKey(layout: { dataDir: string; keysDir: string }): Promise<boolean> {
-  if (auditKeyExists(layout.keysDir)) return false;
+  if (auditKeyExists(auditKeysDirOf(layout))) return false;
   const file = join(auditDirOf(layout.dataDir), 'audit.log');
   if (existsSync(file) && statSync(file).size > 0) {
     throw new SunderError('KEYS_MISSING', `no audit key in ${layout.keysDir}, but ${file} has entries; restore the audit.json it was written with`);
@@ -32,7 +43,7 @@ export async function ensureAuditKey(layout: { dataDir: string; keysDir: string 
  */
 export async function openAuditLog(layout: { dataDir: string; keysDir: string }, options: AuditLogOptions = {}): Promise<AuditLog> {
   if (options.create !== false) await ensureAuditKey(layout);
-  return AuditLog.open(auditDirOf(layout.dataDir), await loadAuditKey(layout.keysDir), options);
+  return AuditLog.open(auditDirOf(layout.dataDir), await loadAuditKey(auditKeysDirOf(layout)), options);
 }
 
 /** For `sunder init`: the audit key and an empty log with its sidecar; true when the key was new. */

@@ -28,6 +28,11 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'KEYS_MISSING',
   'KEYS_WRONG',
   'OUTPUT_NOT_EMPTY',
+  'KEYS_PERMISSIONS',
+  'DIR_UNUSABLE',
+  'STORE_DENIED',
+  'STORE_VERSION',
+  'REQUEST_NOT_FOUND',
 ]);
 
 export function exitCodeOf(err: unknown): number {

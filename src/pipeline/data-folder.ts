@@ -11,6 +11,7 @@
 import { chmodSync, closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { createRoleKeys, keyFilePath, presentRoleKeys, type Role } from '../crypto/keys.js';
+import Database from 'better-sqlite3';
 import { makeDirs } from '../dirs.js';
 import { SunderError } from '../errors.js';
 import type { Layout } from '../layout.js';
@@ -53,6 +54,30 @@ function holdsData(path: string): boolean {
 }
 
 /**
+ * True when the vault exists but no run ever started in it: what an init cut short (a full disk
+ * between creating vault.db and keystore.db) leaves. Nothing was acknowledged, so the folder is
+ * initialised again rather than refused.
+ */
+function neverRan(vaultPath: string): boolean {
+  if (!present(vaultPath, 'file')) return false;
+  try {
+    const db = new Database(vaultPath, { readonly: true, fileMustExist: true });
+    try {
+      // The schema itself may never have committed (the disk filled while SQLite created it).
+      const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table' AND name IN ('runs', 'subjects')").get() as { n: number };
+      if (tables.n < 2) return true;
+      const runs = db.prepare('SELECT count(*) AS n FROM runs').get() as { n: number };
+      const subjects = db.prepare('SELECT count(*) AS n FROM subjects').get() as { n: number };
+      return runs.n === 0 && subjects.n === 0;
+    } finally {
+      db.close();
+    }
+  } catch {
+    return false; // not a vault we can read: let the checks below name what is wrong
+  }
+}
+
+/**
  * Says whether the folder is brand-new or complete, and throws `DATA_INCOMPLETE` otherwise.
  * Call it holding the writer lock: two writers must not both decide to initialise.
  */
@@ -72,7 +97,13 @@ export function inspectDataFolder(layout: Layout, stores: LocalStores): DataFold
     const ingestKey = keyFilePath(layout.keysDir, 'ingest');
     pieces.push({ name: relative(layout.dataDir, ingestKey), present: present(ingestKey, 'file') });
   }
-  const missing = pieces.filter((p) => !p.present).map((p) => p.name);
+  const absent = pieces.filter((p) => !p.present);
+  // An init cut short (a full disk after the vault's schema, before the key store's) left its
+  // pieces as empty files and nothing was ever acknowledged: initialise it again.
+  if (absent.length > 0 && stores.vault && absent.every((p) => existsSync(join(layout.dataDir, p.name))) && neverRan(layout.vault)) {
+    return { kind: 'new' };
+  }
+  const missing = absent.map((p) => p.name);
   if (missing.length > 0) {
     throw new SunderError('DATA_INCOMPLETE', `the data folder ${layout.dataDir} is in use but ${missing.join(', ')} ` +
       `${missing.length === 1 ? 'is' : 'are'} missing or empty; refusing to recreate ${missing.length === 1 ? 'it' : 'them'} ` +

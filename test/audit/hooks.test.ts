@@ -48,7 +48,7 @@ describe('audit hooks', () => {
     } finally {
       await ingestor.close();
     }
-    exportId = (await exportDataset({ dataDir, out: join(dataDir, '..', 'export-out'), project: 'support-email-2024' })).exportId;
+    exportId = (await exportDataset({ dataDir, out: join(tempDir(), 'export-out'), project: 'support-email-2024' })).exportId;
     log = await AuditLog.open(auditDirOf(dataDir), await loadAuditKey(layout.keysDir));
   });
 

@@ -3,6 +3,7 @@
  * subject's value in realistic text, and the variant must be masked both in the business object
  * as sealed and in the export. Rows at the end pin what must NOT be masked (over-masking).
  */
+import { businessContext } from '../../src/crypto/contexts.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -114,8 +115,9 @@ function sealedTexts(): string[] {
     const g = gateRecord(collectedRecordSchema.parse(input), DEFAULT_POLICY);
     if (!g.ok) throw new Error(`record ${i} rejected: ${g.rejection.code} ${g.rejection.path}`);
     const pair = generateX25519KeyPair();
-    const r = sealer.seal({ gated: g.gated, subjectId: `s${i}`, keyId: `k${i}`, pseudonym: `p_${i}`, secretKey: pair.secretKey, media: [] });
-    const plain = decryptObject(new X25519Identity(pair.secretKey), r.sealed, { context: `business|p_${i}` });
+    const identity = generateX25519KeyPair();
+    const r = sealer.seal({ gated: g.gated, subjectId: `s${i}`, keyId: `k${i}`, pseudonym: `p_${i}`, secretKey: pair.secretKey, identitySecretKey: identity.secretKey, media: [] });
+    const plain = decryptObject(new X25519Identity(pair.secretKey), r.sealed, { context: businessContext(2, `p_${i}`, g.gated.record.project, g.gated.record.recordId) });
     return (JSON.parse(Buffer.from(plain).toString('utf8')) as BusinessObject).text.note!;
   });
 }

@@ -73,7 +73,7 @@ describe('data folder', () => {
     const ingestor = await Ingestor.open({ dataDir, workers: 0, onNotice: (m) => notices.push(m) });
     await ingestor.close();
     expect(readdirSync(dataDir).sort()).toEqual(['keys', 'keystore.db', 'objects', 'runs', 'vault.db', 'writer-lock.db']);
-    expect(readdirSync(join(dataDir, 'keys')).sort()).toEqual(['exporter.json', 'ingest.json', 'officer.json']);
+    expect(readdirSync(join(dataDir, 'keys')).sort()).toEqual(['audit.json', 'exporter.json', 'ingest.json', 'officer.json']);
     expect(notices.join('\n')).toMatch(/created role keys in/);
   });
 
@@ -145,7 +145,8 @@ describe('data folder', () => {
     mkdirSync(exporterDir);
     const init = await cli(['--data', dataDir, 'init', '--officer-out', join(officerDir, 'officer.json'), '--exporter-out', exporterDir]);
     expect(init.code).toBe(0);
-    expect(readdirSync(join(dataDir, 'keys'))).toEqual(['ingest.json']);
+    // The audit key stays with the data folder's log (docs/AUDIT.md); it opens nothing stored.
+    expect(readdirSync(join(dataDir, 'keys')).sort()).toEqual(['audit.json', 'ingest.json']);
     expect(statSync(join(officerDir, 'officer.json')).mode & 0o777).toBe(0o600);
     expect(statSync(officerDir).mode & 0o777).toBe(0o700);
     expect(readdirSync(exporterDir)).toEqual(['exporter.json']);
@@ -157,7 +158,7 @@ describe('data folder', () => {
     expect((await cli(['--data', dataDir, 'init'])).stdout).toMatch(/initialised already/);
     rmSync(join(dataDir, 'keystore.db'));
     const again = await cli(['--data', dataDir, 'init']);
-    expect(again.code).toBe(2);
+    expect(again.code).toBe(3);
     expect(again.stderr).toMatch(/keystore\.db .*\(DATA_INCOMPLETE\)/);
     // `sunder keys` never overwrites.
     const keys = await cli(['--data', dataDir, 'keys']);

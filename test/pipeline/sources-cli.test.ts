@@ -22,10 +22,11 @@ describe('sunder ingest --encoding', () => {
     const recs = [...generateRecords({ seed: 21, count: 5, textBytes: 80 })].map((r) => ({ ...r, subject: { ...r.subject, name: '王小明' } }));
     writeFileSync(file, iconv.encode(recs.map((r) => JSON.stringify(r)).join('\n') + '\n', 'gb18030'));
     const plain = await sunder(['--data', join(dir, 'a'), 'ingest', '--json', file]);
-    expect(plain.code).toBe(0);
+    expect(plain.code).toBe(1); // every record rejected: exit 1 (README, exit codes)
     expect(JSON.parse(plain.stdout.trim().split('\n').pop()!)).toMatchObject({ records: 5, stored: 0, rejections: { INPUT_ENCODING: 5 } });
     const named = await sunder(['--data', join(dir, 'b'), 'ingest', '--json', '--encoding', 'gb18030', file]);
     expect(JSON.parse(named.stdout.trim().split('\n').pop()!)).toMatchObject({ records: 5, stored: 5 });
+    expect(named.code).toBe(0);
     const wrong = await sunder(['--data', join(dir, 'c'), 'ingest', '--encoding', 'gbk', file]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/gb18030, big5, utf-16le/);

@@ -64,11 +64,13 @@ describe('sunder with --store s3://', () => {
     const input = sampleSlice();
     const fileData = tempDir();
     const viaFile = await sunder(['--data', fileData, '--keys', keys, 'ingest', input, '--media-root', SAMPLE_DIR, '--json']);
-    expect(viaFile.code).toBe(0);
+    // Exit 1 when the slice has rejected records (README, exit codes), else 0.
+    const exitFor = (r: { stdout: string }) => ((JSON.parse(r.stdout.trim().split('\n').pop()!) as { rejected: number }).rejected > 0 ? 1 : 0);
+    expect(viaFile.code).toBe(exitFor(viaFile));
     const s3Data = tempDir();
     const viaS3 = await sunder(['--data', s3Data, '--keys', keys, 'ingest', '--store', url, input, '--media-root', SAMPLE_DIR, '--json'], s3ChildEnv());
     expect(viaS3.stderr).not.toMatch(/error/i);
-    expect(viaS3.code).toBe(0);
+    expect(viaS3.code).toBe(exitFor(viaS3));
     const summary = (r: { stdout: string }) => {
       const { elapsedMs: _e, runs: _r, outcomesFiles: _o, ...rest } = JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
       return rest;
