@@ -86,9 +86,9 @@ export const policySchema = z.strictObject({
        * records, and the source is not read further while two batches are in flight, so
        * memory is bounded by bytes, not by record count (bench/memory.ts). @default 16 MiB
        */
-      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(16 * MiB),
+      maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(8 * MiB),
     })
-    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 16 * MiB }),
+    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 8 * MiB }),
   /**
    * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
    * it into the sealed vault entry; `drop` discards it.
