@@ -4,7 +4,7 @@
  * parent, which "exists", then the child again). This walks up once and down once, and turns
  * every failure into one clear error.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { SunderError } from './errors.js';
 import { osError } from './os-errors.js';
@@ -42,4 +42,27 @@ export function makeDirs(dir: string, mode = 0o700): void {
       throw fail(target, code === 'ENOENT' ? 'its file system does not allow it' : code ?? 'error');
     }
   }
+}
+
+/** Creates a folder 0700 whatever the umask (mkdir's mode is masked by it; chmod's is not). */
+export function privateDir(path: string): void {
+  makeDirs(path);
+  chmodSync(path, 0o700);
+}
+
+/**
+ * Creates an empty file 0600 if absent, so that SQLite opens it with those permissions (its -wal
+ * and -shm follow). An existing file is not opened: closing a descriptor of a database would drop
+ * the POSIX locks a connection of this process holds on it.
+ */
+export function privateFile(path: string): void {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx', 0o600);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
+    throw err;
+  }
+  closeSync(fd);
+  chmodSync(path, 0o600);
 }

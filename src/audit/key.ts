@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { SunderError } from '../errors.js';
 import { scopedToken } from '../crypto/hmac.js';
+import { fromB64 } from '../crypto/keys.js';
 
 export interface AuditKey {
   macKey: Uint8Array;
@@ -57,14 +58,6 @@ export async function createAuditKey(keysDir: string): Promise<{ file: string; k
   return { file, key: { macKey, signPublicKey: pair.publicKey, signSecretKey: pair.secretKey, fingerprint: fingerprintOf(pair.publicKey) } };
 }
 
-function fromB64(value: unknown, field: string, file: string, length: number): Uint8Array {
-  if (typeof value !== 'string') throw new SunderError('KEYS_WRONG', `${file}: \`${field}\` is missing`, { path: [field] });
-  const bytes = new Uint8Array(Buffer.from(value, 'base64'));
-  if (bytes.length !== length) {
-    throw new SunderError('KEYS_WRONG', `${file}: expected \`${field}\` to be ${length} bytes of base64, got ${bytes.length}`, { path: [field] });
-  }
-  return bytes;
-}
 
 export async function loadAuditKey(keysDir: string): Promise<AuditKey> {
   const file = auditKeyPath(keysDir);

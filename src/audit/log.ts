@@ -23,6 +23,7 @@ import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
 import type { AuditKey } from './key.js';
+import { processAlive } from '../process-alive.js';
 
 const DOMAIN = 'sunder-audit-v1';
 
@@ -74,14 +75,6 @@ function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 export class AuditLog {
   readonly file: string;
@@ -457,7 +450,7 @@ export class AuditLog {
         const pid = Number(holder.split(' ')[0]);
         // This thread cannot hold it (appends are synchronous), so then it is a dead run's lock.
         // An empty one older than a second is a holder that died between creating and writing it.
-        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !alive(pid)) || (holder === '' && emptyFor(this.lockFile, 1000))) {
+        if (holder === me || (Number.isInteger(pid) && pid > 0 && pid !== process.pid && !processAlive(pid)) || (holder === '' && emptyFor(this.lockFile, 1000))) {
           rmSync(this.lockFile, { force: true });
           continue;
         }

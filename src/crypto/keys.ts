@@ -57,7 +57,7 @@ export const KEY_FILE_VERSION = 2;
 const FILE_VERSION = KEY_FILE_VERSION;
 const b64 = (u: Uint8Array) => Buffer.from(u).toString('base64');
 
-function fromB64(value: unknown, field: string, file: string, length: number): Uint8Array {
+export function fromB64(value: unknown, field: string, file: string, length: number): Uint8Array {
   if (typeof value !== 'string') throw new SunderError('KEYS_WRONG', `${file}: \`${field}\` is missing`, { path: [field] });
   const bytes = new Uint8Array(Buffer.from(value, 'base64'));
   if (bytes.length !== length) {

@@ -14,6 +14,7 @@ import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { SunderError } from '../errors.js';
 import { osError } from '../os-errors.js';
+import { processAlive } from '../process-alive.js';
 
 export interface OutputDir {
   /** The temporary folder to write into. */
@@ -29,14 +30,6 @@ export interface OutputDir {
 const PREFIX = (name: string) => `.${name}.sunder-`;
 const OWNED = /^\.(.+)\.sunder-(export|old)-(\d+)-[0-9a-f]+$/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 async function entriesOf(dir: string): Promise<string[] | undefined> {
   try {
@@ -115,7 +108,7 @@ async function sweepStale(parent: string, name: string): Promise<void> {
     const m = OWNED.exec(entry);
     if (m === null || m[1] !== name) continue;
     const pid = Number(m[3]);
-    if (pid !== process.pid && alive(pid)) continue;
+    if (pid !== process.pid && processAlive(pid)) continue;
     await rm(join(parent, entry), { recursive: true, force: true });
   }
 }

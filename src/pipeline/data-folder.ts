@@ -8,11 +8,11 @@
  * every subject in it was lost or could no longer be found, and fresh keys beside old stores
  * would make new pseudonyms for old people.
  */
-import { chmodSync, closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative } from 'node:path';
 import { createRoleKeys, keyFilePath, presentRoleKeys, type Role } from '../crypto/keys.js';
 import Database from 'better-sqlite3';
-import { makeDirs } from '../dirs.js';
+import { privateDir, privateFile } from '../dirs.js';
 import { SunderError } from '../errors.js';
 import type { Layout } from '../layout.js';
 import { LOCK_FILE } from './lock.js';
@@ -112,28 +112,7 @@ export function inspectDataFolder(layout: Layout, stores: LocalStores): DataFold
   return { kind: 'complete' };
 }
 
-/** Creates a folder 0700 whatever the umask (mkdir's mode is masked by it; chmod's is not). */
-export function privateDir(path: string): void {
-  makeDirs(path); // not mkdir({ recursive }): it spins on /proc/foo (src/dirs.ts)
-  chmodSync(path, 0o700);
-}
 
-/**
- * Creates an empty file 0600 if absent, so that SQLite opens it with those permissions (its -wal
- * and -shm follow). An existing file is not opened: closing a descriptor of a database would drop
- * the POSIX locks a connection of this process holds on it.
- */
-export function privateFile(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
-  }
-  closeSync(fd);
-  chmodSync(path, 0o600);
-}
 
 /**
  * Initialises a brand-new folder: its directories and store files 0700/0600, and the role keys

@@ -11,29 +11,13 @@
  * is refused as well.
  */
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { SunderError } from '../errors.js';
+import { privateFile } from '../dirs.js';
 
 /** The lock database's file name inside the data directory. */
 export const LOCK_FILE = 'writer-lock.db';
 
-/**
- * Creates the file 0600 whatever the umask (SQLite would create it 0644), and only if absent:
- * closing any descriptor of a file drops every POSIX lock this process holds on it, so a file
- * that may be locked here is never opened outside SQLite.
- */
-function createPrivate(path: string): void {
-  let fd: number;
-  try {
-    fd = openSync(path, 'wx', 0o600);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return;
-    throw err;
-  }
-  closeSync(fd);
-  chmodSync(path, 0o600);
-}
 
 export class WriterLock {
   private constructor(private db: Database.Database | undefined) {}
@@ -41,7 +25,7 @@ export class WriterLock {
   /** Takes the lock or throws `WRITER_LOCKED` at once (it never waits). */
   static acquire(dataDir: string): WriterLock {
     const path = join(dataDir, LOCK_FILE);
-    createPrivate(path);
+    privateFile(path);
     let db: Database.Database;
     try {
       db = new Database(path, { timeout: 0 });
