@@ -6,7 +6,7 @@
  *
  * SQLite's own writes are native and not seen by the shim: disk-full.test.ts covers them.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SAMPLE_NDJSON } from '../helpers/sample.js';
@@ -62,11 +62,19 @@ describe('write faults in init and ingest', () => {
     const points = faultPoints(writes, MAX_POINTS);
     const m: Matrix = emptyMatrix();
     const details: string[] = [];
+    const notReached: number[] = [];
     for (const [i, at] of points.entries()) {
       const data = join(work, `ingest-${at}`);
       // Mostly a full disk (every write from N on fails); every third point a single failed write.
       const fault = { at, code: CODES[i % CODES.length]!, mode: i % 3 === 2 ? ('once' as const) : ('from' as const) };
-      const r = await runCli(['--data', data, 'ingest', SAMPLE_NDJSON], { fault });
+      const countFile = join(work, `ingest-${at}.count`);
+      const r = await runCli(['--data', data, 'ingest', SAMPLE_NDJSON], { fault, countFile });
+      // A run's write count varies by a call or two (batch timing): a point past this run's last
+      // write never fired, so it tests nothing; it is counted apart, not as a pass.
+      if (Number(readFileSync(countFile, 'utf8')) < at) {
+        notReached.push(at);
+        continue;
+      }
       m.runs++;
       const tag = `write ${at} ${fault.code} ${fault.mode}`;
       if (r.hung) m.hangs++;
@@ -92,8 +100,9 @@ describe('write faults in init and ingest', () => {
       }
       expect([...stored].sort(), tag).toEqual(baseline);
     }
-    console.log(`ingest fault matrix: ${writes} write calls, ${m.runs} sampled: ${JSON.stringify(m)}`);
+    console.log(`ingest fault matrix: ${writes} write calls, ${m.runs} sampled: ${JSON.stringify(m)}; not reached: ${notReached.join(', ') || 'none'}`);
     expect(details).toEqual([]);
-    expect(m).toEqual({ ...emptyMatrix(), runs: points.length });
+    expect(notReached.length, 'at most the last point or two fall past a run').toBeLessThanOrEqual(2);
+    expect(m).toEqual({ ...emptyMatrix(), runs: points.length - notReached.length });
   }, TIMEOUT);
 });
