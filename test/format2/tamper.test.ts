@@ -18,7 +18,7 @@ import { layoutOf } from '../../src/layout.js';
 import { displayMask } from '../../src/mask/index.js';
 import { Ingestor } from '../../src/pipeline/ingest.js';
 import { readSegment } from '../../src/store/segment.js';
-import { SAMPLE_NDJSON } from '../helpers/sample.js';
+import { SAMPLE_NDJSON, sampleSubjects } from '../helpers/sample.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const FIXTURE_V1 = join(import.meta.dirname, '../../fixtures/v1-store');
@@ -32,15 +32,7 @@ async function ingestSample(dataDir: string): Promise<void> {
 /** Every masked display form of the sample's identifiers (ID, phone, email), as ingest makes them. */
 function maskedForms(): Set<string> {
   const out = new Set<string>();
-  for (const line of readFileSync(SAMPLE_NDJSON, 'utf8').split('\n')) {
-    let rec: { subject?: Record<string, unknown> };
-    try {
-      rec = JSON.parse(line) as typeof rec;
-    } catch {
-      continue;
-    }
-    const s = rec?.subject;
-    if (typeof s !== 'object' || s === null) continue;
+  for (const s of sampleSubjects()) {
     const id = typeof s.idNumber === 'string' ? normalizeCnId(s.idNumber) : undefined;
     const phone = typeof s.phone === 'string' ? normalizePhone(s.phone) : undefined;
     const email = typeof s.email === 'string' ? normalizeEmail(s.email) : undefined;

@@ -1,14 +1,7 @@
 /** Hand-built PNGs for limit tests. */
-import { crc32, deflateSync } from 'node:zlib';
+import { deflateSync } from 'node:zlib';
+import { pngChunk as chunk } from '../../src/media/formats/png.js';
 
-function chunk(type: string, data: Buffer): Buffer {
-  const out = Buffer.alloc(12 + data.length);
-  out.writeUInt32BE(data.length, 0);
-  out.write(type, 4, 'latin1');
-  data.copy(out, 8);
-  out.writeUInt32BE(crc32(out.subarray(4, 8 + data.length)), 8 + data.length);
-  return out;
-}
 
 /** A structurally valid PNG declaring `w` x `h` 8-bit grey pixels over a tiny IDAT (a bomb when large). */
 export function pngDeclaring(w: number, h: number): Buffer {

@@ -51,21 +51,26 @@ export function identityValues(): Set<string> {
     const email = normalizeEmail(v);
     if (email !== undefined) values.add(email);
   };
-  for (const path of [SAMPLE_NDJSON]) {
-    for (const line of readFileSync(path, 'utf8').split('\n')) {
-      let rec: { subject?: Record<string, unknown> & { guardian?: Record<string, unknown> } };
-      try {
-        rec = JSON.parse(line) as typeof rec;
-      } catch {
-        continue;
-      }
-      const s = rec?.subject;
-      if (typeof s !== 'object' || s === null) continue;
-      for (const k of ['name', 'idNumber', 'phone', 'email', 'birthDate']) add(s[k]);
-      if (typeof s.guardian === 'object' && s.guardian !== null) for (const k of ['name', 'idNumber', 'phone', 'email']) add(s.guardian[k]);
-    }
+  for (const s of sampleSubjects()) {
+    for (const k of ['name', 'idNumber', 'phone', 'email', 'birthDate']) add(s[k]);
+    const guardian = s.guardian;
+    if (typeof guardian === 'object' && guardian !== null) for (const k of ['name', 'idNumber', 'phone', 'email']) add((guardian as Record<string, unknown>)[k]);
   }
   return values;
+}
+
+/** The `subject` object of every sample record that has one (malformed lines skipped). */
+export function* sampleSubjects(): Generator<Record<string, unknown>> {
+  for (const line of readFileSync(SAMPLE_NDJSON, 'utf8').split('\n')) {
+    let rec: { subject?: unknown };
+    try {
+      rec = JSON.parse(line) as typeof rec;
+    } catch {
+      continue;
+    }
+    const s = rec?.subject;
+    if (typeof s === 'object' && s !== null) yield s as Record<string, unknown>;
+  }
 }
 
 /** Every regular file below `dir`. */

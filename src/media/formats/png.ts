@@ -36,7 +36,8 @@ async function* walk(src: ByteSource, fmt: string): AsyncGenerator<Chunk> {
   }
 }
 
-function chunk(type: string, data: Buffer): Buffer {
+/** One PNG chunk: length, type, data, CRC-32 over type and data. */
+export function pngChunk(type: string, data: Buffer): Buffer {
   const out = Buffer.alloc(12 + data.length);
   out.writeUInt32BE(data.length, 0);
   out.write(type, 4, 'latin1');
@@ -69,13 +70,13 @@ export async function planPng(src: ByteSource): Promise<Plan> {
       const d = Buffer.from(await src.read(c.start + 8, c.dataLen));
       const nul = d.indexOf(0);
       if (nul < 1 || nul > 79) throw malformed('png', 'bad iCCP name');
-      segs.push(chunk('iCCP', Buffer.concat([Buffer.from(ICC_NAME, 'latin1'), d.subarray(nul)])));
+      segs.push(pngChunk('iCCP', Buffer.concat([Buffer.from(ICC_NAME, 'latin1'), d.subarray(nul)])));
     } else if (KEEP.has(c.type)) segs.push({ start: c.start, end: c.end });
     else if ((c.type.charCodeAt(0) & 0x20) === 0) throw unsupported('png', 'unknown critical chunk');
   }
   if (!sawIdat || ihdrAt < 0) throw malformed('png', 'no image data');
   // PNG viewers honour eXIf orientation, so a rotated photo keeps it as a one-entry EXIF.
-  if (orientation !== undefined && orientation !== 1) segs.splice(ihdrAt + 1, 0, chunk('eXIf', minimalTiffOrientation(orientation)));
+  if (orientation !== undefined && orientation !== 1) segs.splice(ihdrAt + 1, 0, pngChunk('eXIf', minimalTiffOrientation(orientation)));
   return { segments: segs, info: { kind: 'image', width, height, ...(orientation !== undefined ? { orientation } : {}) } };
 }
 
