@@ -46,7 +46,7 @@ export async function skipLeadingId3(src: ByteSource, pastEnd?: () => Error): Pr
 // ISO-BMFF major brands by container. HEIF/AVIF brands are recognised only to refuse them clearly.
 const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ']);
 const MOV_BRANDS = new Set(['qt  ']);
-const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9', '3gg6', '3ge6', '3ge7', '3g2a', '3g2b', '3g2c']);
+const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9', '3gg6', '3ge6', '3ge7', '3g2a', '3g2b', '3g2c', 'isml', 'piff']);
 const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'miaf', 'msf1', 'avif', 'avis']);
 // Image sequences (HEVC or AV1 tracks in a moov, Live-Photo style bursts) are refused: the still
 // rewriter reads items, not tracks.
