@@ -56,3 +56,12 @@ export function decodedHash(path: string): string {
   }
   return h.digest('hex');
 }
+
+/** Debian's libheif-examples (`heif-enc`, `heif-convert`): the HEIC oracle (`.ci/run` installs them). */
+export const hasHeifTools = spawnSync('heif-enc', ['--version']).error === undefined && spawnSync('heif-convert', ['--version']).error === undefined;
+
+/** The streams ffprobe sees, by codec type, in order. */
+export function probeStreams(path: string): string[] {
+  const out = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+}
