@@ -130,8 +130,33 @@ for (const f of big) {
 // Mixed folder of 1,000 files, eight in flight: in-process rewriters on the main thread while
 // ffmpeg and sharp jobs run in the pool sized to the cores.
 console.log('# mixed folder of 1,000 files');
+// Plus the formats issue 15 added, built here without Debian tools: AIFF with tag chunks by hand,
+// AVIF with Exif by sharp.
+const extra: string[] = [];
+{
+  mkdirSync(join(root, 'extra'), { recursive: true });
+  const chunk = (id: string, body: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.write(id, 0, 'latin1');
+    h.writeUInt32BE(body.length, 4);
+    return Buffer.concat([h, body, Buffer.alloc(body.length & 1)]);
+  };
+  const frames = 22050;
+  const comm = Buffer.concat([Buffer.from([0, 2]), Buffer.alloc(4), Buffer.from([0, 16, 0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0])]);
+  comm.writeUInt32BE(frames, 2);
+  const body = Buffer.concat([Buffer.from('AIFF'), chunk('NAME', Buffer.from('SNDRCANARY_NAME')), chunk('COMM', comm), chunk('ANNO', Buffer.from('SNDRCANARY_ANNO')), chunk('SSND', Buffer.alloc(8 + frames * 4, 7))]);
+  const aiff = Buffer.concat([Buffer.from('FORM'), Buffer.alloc(4), body]);
+  aiff.writeUInt32BE(body.length, 4);
+  writeFileSync(join(root, 'extra', 'canary.aiff'), aiff);
+  extra.push(join(root, 'extra', 'canary.aiff'));
+  const { default: sharp } = await import('sharp');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3a6' } }).withExif({ IFD0: { Artist: 'SNDRCANARY_AVIF' } }).avif().toFile(join(root, 'extra', 'canary.avif'));
+  extra.push(join(root, 'extra', 'canary.avif'));
+  for (const f of extra) await strip(f, true);
+}
+const pool = [...corpus.map((c) => c.path), ...extra];
 const mixed: string[] = [];
-for (let i = 0; i < 1000; i++) mixed.push(corpus[i % corpus.length]!.path);
+for (let i = 0; i < 1000; i++) mixed.push(pool[i % pool.length]!);
 const cpu0 = cpus().map((c) => c.times);
 const t0 = process.hrtime.bigint();
 let next = 0;
