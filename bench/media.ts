@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, copyFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { generateCanaryCorpus } from '../fixtures/media/canary.js';
@@ -130,8 +130,43 @@ for (const f of big) {
 // Mixed folder of 1,000 files, eight in flight: in-process rewriters on the main thread while
 // ffmpeg and sharp jobs run in the pool sized to the cores.
 console.log('# mixed folder of 1,000 files');
+// Plus the formats issue 15 added, built here without Debian tools: AIFF with tag chunks by hand,
+// AVIF with Exif by sharp.
+const extra: string[] = [];
+{
+  mkdirSync(join(root, 'extra'), { recursive: true });
+  const chunk = (id: string, body: Buffer): Buffer => {
+    const h = Buffer.alloc(8);
+    h.write(id, 0, 'latin1');
+    h.writeUInt32BE(body.length, 4);
+    return Buffer.concat([h, body, Buffer.alloc(body.length & 1)]);
+  };
+  const frames = 22050;
+  const comm = Buffer.concat([Buffer.from([0, 2]), Buffer.alloc(4), Buffer.from([0, 16, 0x40, 0x0e, 0xac, 0x44, 0, 0, 0, 0, 0, 0])]);
+  comm.writeUInt32BE(frames, 2);
+  const body = Buffer.concat([Buffer.from('AIFF'), chunk('NAME', Buffer.from('SNDRCANARY_NAME')), chunk('COMM', comm), chunk('ANNO', Buffer.from('SNDRCANARY_ANNO')), chunk('SSND', Buffer.alloc(8 + frames * 4, 7))]);
+  const aiff = Buffer.concat([Buffer.from('FORM'), Buffer.alloc(4), body]);
+  aiff.writeUInt32BE(body.length, 4);
+  writeFileSync(join(root, 'extra', 'canary.aiff'), aiff);
+  extra.push(join(root, 'extra', 'canary.aiff'));
+  const { default: sharp } = await import('sharp');
+  await sharp({ create: { width: 320, height: 240, channels: 3, background: '#3a6' } }).withExif({ IFD0: { Artist: 'SNDRCANARY_AVIF' } }).avif().toFile(join(root, 'extra', 'canary.avif'));
+  extra.push(join(root, 'extra', 'canary.avif'));
+  for (const f of extra) await strip(f, true);
+}
+const pool = [...corpus.map((c) => c.path), ...extra];
 const mixed: string[] = [];
-for (let i = 0; i < 1000; i++) mixed.push(corpus[i % corpus.length]!.path);
+for (let i = 0; i < 1000; i++) mixed.push(pool[i % pool.length]!);
+// The same 1,000 files copied, eight in flight: on a shared machine the absolute files/s swing
+// with load, the ratio to a copy much less.
+let nextCopy = 0;
+const c0 = process.hrtime.bigint();
+await Promise.all(
+  Array.from({ length: 8 }, async () => {
+    while (nextCopy < mixed.length) await copy(mixed[nextCopy++]!);
+  }),
+);
+const copySecs = Number(process.hrtime.bigint() - c0) / 1e9;
 const cpu0 = cpus().map((c) => c.times);
 const t0 = process.hrtime.bigint();
 let next = 0;
@@ -149,4 +184,6 @@ const busy = cpu1.map((t, i) => {
 });
 const bytes = mixed.reduce((a, f) => a + statSync(f).size, 0);
 console.log(`mixed: ${(1000 / secs).toFixed(0)} files/s, ${(bytes / 1e6 / secs).toFixed(1)} MB/s, core busy ${busy.map((b) => `${(b * 100).toFixed(0)}%`).join(' / ')}`);
+console.log(`mixed copy: ${(1000 / copySecs).toFixed(0)} files/s; ratio strip/copy ${(secs / copySecs).toFixed(2)}x; vs the 32 files/s of issue 15: ${(1000 / secs / 32).toFixed(1)}x (target >= 10x)`);
+console.log(`load average during the run: ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`);
 await stripper.close();

@@ -64,6 +64,7 @@ export interface ExportSummary {
 
 const EXT: Record<string, string> = {
   jpeg: 'jpg', png: 'png', webp: 'webp', tiff: 'tif', wav: 'wav', flac: 'flac', mp3: 'mp3', mp4: 'mp4', mov: 'mov', m4a: 'm4a', ogg: 'ogg',
+  aiff: 'aiff', heic: 'heic', avif: 'avif',
 };
 
 /**

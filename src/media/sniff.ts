@@ -46,8 +46,18 @@ export async function skipLeadingId3(src: ByteSource, pastEnd?: () => Error): Pr
 // ISO-BMFF major brands by container. HEIF/AVIF brands are recognised only to refuse them clearly.
 const M4A_BRANDS = new Set(['M4A ', 'M4B ', 'M4P ', 'F4A ']);
 const MOV_BRANDS = new Set(['qt  ']);
-const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9', '3gg6', '3ge6', '3ge7', '3g2a', '3g2b', '3g2c']);
-const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'msf1', 'avif', 'avis']);
+const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'iso7', 'iso8', 'iso9', 'mp41', 'mp42', 'mp71', 'avc1', 'M4V ', 'M4VH', 'M4VP', 'dash', 'mmp4', 'MSNV', 'NDAS', 'XAVC', 'f4v ', '3gp4', '3gp5', '3gp6', '3gp7', '3gp8', '3gp9', '3gg6', '3ge6', '3ge7', '3g2a', '3g2b', '3g2c', 'isml', 'piff']);
+const HEIF_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'hevc', 'hevx', 'mif1', 'mif2', 'miaf', 'msf1', 'avif', 'avis']);
+// Image sequences (HEVC or AV1 tracks in a moov, Live-Photo style bursts) are refused: the still
+// rewriter reads items, not tracks.
+const HEIF_SEQUENCE_BRANDS = new Set(['msf1', 'hevc', 'hevx', 'avis']);
+
+/** HEIC or AVIF from the brands of a HEIF-family `ftyp`: AV1 brands win, everything else is HEVC-or-generic HEIF. */
+function heifVerdict(brands: readonly string[]): SniffVerdict {
+  if (HEIF_SEQUENCE_BRANDS.has(brands[0]!)) return { refused: 'HEIF/AVIF image sequence' };
+  if (brands.includes('avif')) return { format: 'avif' };
+  return { format: 'heic' };
+}
 
 /** What the sniffer saw: an allowlisted format, a known but refused one, or nothing it knows. */
 export type SniffVerdict = { format: MediaFormat } | { refused: string } | undefined;
@@ -73,6 +83,7 @@ export function sniffVerdict(head: Uint8Array): SniffVerdict {
     return { format: 'tiff' };
   }
   if (b.length >= 4 && ((ascii(b, 0, 'II') && b[2] === 43) || (ascii(b, 0, 'MM') && b[3] === 43))) return { refused: 'BigTIFF' };
+  if (b.length >= 12 && ascii(b, 0, 'FORM') && (ascii(b, 8, 'AIFF') || ascii(b, 8, 'AIFC'))) return { format: 'aiff' };
   if (ascii(b, 0, 'fLaC')) return { format: 'flac' };
   if (ascii(b, 0, 'OggS')) {
     // The first page carries the first packet of the first logical stream: its codec header.
@@ -84,23 +95,25 @@ export function sniffVerdict(head: Uint8Array): SniffVerdict {
   }
   if (b.length >= 12 && ascii(b, 4, 'ftyp')) {
     const brand = String.fromCharCode(b[8]!, b[9]!, b[10]!, b[11]!);
-    if (HEIF_BRANDS.has(brand)) return { refused: 'HEIF/AVIF image' };
     // A major brand we do not know (a camera maker's own) is judged by the compatible brands
     // that follow it, as players do.
     const size = Math.min(new DataView(b.buffer, b.byteOffset, b.length).getUint32(0), b.length);
     const brands = [brand];
     for (let at = 16; at + 4 <= size; at += 4) brands.push(String.fromCharCode(b[at]!, b[at + 1]!, b[at + 2]!, b[at + 3]!));
+    if (HEIF_BRANDS.has(brand)) return heifVerdict(brands);
     for (const br of brands) {
       if (M4A_BRANDS.has(br)) return { format: 'm4a' };
       if (MOV_BRANDS.has(br)) return { format: 'mov' };
       if (MP4_BRANDS.has(br)) return { format: 'mp4' };
-      if (HEIF_BRANDS.has(br)) return { refused: 'HEIF/AVIF image' };
+      if (HEIF_BRANDS.has(br)) return heifVerdict([br, ...brands]);
     }
     return undefined;
   }
   // QuickTime files from before `ftyp` existed start straight with a top-level atom.
   if (b.length >= 8 && (ascii(b, 4, 'moov') || ascii(b, 4, 'mdat') || ascii(b, 4, 'wide'))) return { format: 'mov' };
-  const id3 = id3v2Size(b);
+  // Taggers that append instead of merging leave two or three ID3v2 tags back to back.
+  let id3 = 0;
+  for (let n = id3v2Size(b); n > 0; n = id3v2Size(b, id3)) id3 += n;
   if (id3 > 0) {
     if (id3 + 4 > b.length) return { format: 'mp3' };
     if (ascii(b, id3, 'fLaC')) return { format: 'flac' };

@@ -6,7 +6,9 @@ import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { mediaError } from './fail.js';
 import { checkPixels, DEFAULT_MAX_PIXELS } from './limits.js';
+import { planAiff, verifyAiff } from './formats/aiff.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
+import { planHeif, verifyHeifOutput } from './formats/heif.js';
 import { planBmff } from './formats/isobmff-plan.js';
 import { verifyBmffOutput } from './formats/isobmff-verify.js';
 import { planOgg, verifyOggOutput } from './formats/ogg-plan.js';
@@ -15,7 +17,7 @@ import { planMp3, verifyMp3 } from './formats/mp3.js';
 import { planPng, verifyPng } from './formats/png.js';
 import { planWav, verifyWav } from './formats/wav.js';
 import { planWebp, verifyWebp } from './formats/webp.js';
-import { id3v2Size, sniffVerdict, type SniffVerdict } from './sniff.js';
+import { id3v2Size, skipLeadingId3, sniffVerdict, type SniffVerdict } from './sniff.js';
 import { coalesce, emitSegments, FileSource, segmentsLength, VirtualSource, type ByteSource } from './source.js';
 import { reencodeTiff } from './tiff.js';
 import { MIME, type MediaFormat, type MediaInfo, type Plan } from './types.js';
@@ -90,18 +92,23 @@ const REWRITERS: Partial<Record<MediaFormat, Rewriter>> = {
   mov: { plan: (s) => planBmff(s, 'mov'), verify: (s) => verifyBmffOutput(s, 'mov') },
   m4a: { plan: (s) => planBmff(s, 'm4a'), verify: (s) => verifyBmffOutput(s, 'm4a') },
   ogg: { plan: planOgg, verify: verifyOggOutput },
+  aiff: { plan: planAiff, verify: verifyAiff },
+  heic: { plan: (s) => planHeif(s, 'heic'), verify: (s) => verifyHeifOutput(s, 'heic') },
+  avif: { plan: (s) => planHeif(s, 'avif'), verify: (s) => verifyHeifOutput(s, 'avif') },
 };
 
 const KIND: Record<MediaFormat, MediaInfo['kind']> = {
-  jpeg: 'image', png: 'image', webp: 'image', tiff: 'image', wav: 'audio', flac: 'audio', mp3: 'audio', mp4: 'video', mov: 'video', m4a: 'audio', ogg: 'audio',
+  jpeg: 'image', png: 'image', webp: 'image', tiff: 'image', wav: 'audio', flac: 'audio', mp3: 'audio', mp4: 'video', mov: 'video', m4a: 'audio', ogg: 'audio', aiff: 'audio', heic: 'image', avif: 'image',
 };
 
 /** Sniffs an open file, reading past a leading ID3v2 tag when the head does not reach beyond it. */
 export async function sniffSource(src: FileSource): Promise<SniffVerdict> {
   if (src.size === 0) throw mediaError('MEDIA_TRUNCATED', 'file is empty');
   const head = Buffer.from(await src.read(0, Math.min(4096, src.size)));
-  const tag = id3v2Size(head);
-  if (tag > head.length - 16 && tag > 0 && tag < src.size) {
+  if (id3v2Size(head) > 0) {
+    // Past every leading tag (there can be several back to back), however long they are.
+    const tag = await skipLeadingId3(src, () => mediaError('MEDIA_TRUNCATED', 'mp3: ID3v2 tag runs past the end'));
+    if (tag >= src.size) return { format: 'mp3' }; // tags and nothing else: the MP3 rewriter says so
     const after = Buffer.from(await src.read(tag, Math.min(4096, src.size - tag)));
     const v = sniffVerdict(Buffer.concat([Buffer.from('ID3\x04\x00\x00\x00\x00\x00\x00', 'latin1'), after]));
     return v;

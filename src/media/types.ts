@@ -1,5 +1,5 @@
 /** The closed allowlist of media formats Sunder can de-identify. Anything else is rejected. */
-export const MEDIA_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'wav', 'flac', 'mp3', 'mp4', 'mov', 'm4a', 'ogg'] as const;
+export const MEDIA_FORMATS = ['jpeg', 'png', 'webp', 'tiff', 'wav', 'flac', 'mp3', 'mp4', 'mov', 'm4a', 'ogg', 'aiff', 'heic', 'avif'] as const;
 export type MediaFormat = (typeof MEDIA_FORMATS)[number];
 
 /** What a media file is, for the business object. */
@@ -35,6 +35,9 @@ export const MIME: Readonly<Record<MediaFormat, string>> = {
   mov: 'video/quicktime',
   m4a: 'audio/mp4',
   ogg: 'audio/ogg',
+  aiff: 'audio/aiff',
+  heic: 'image/heic',
+  avif: 'image/avif',
 };
 
 /**

@@ -5,8 +5,13 @@ import sharp from 'sharp';
 import type { StripResult } from '../../src/media/index.js';
 
 export const FFMPEG = '/usr/bin/ffmpeg';
-export const hasExiftool = spawnSync('exiftool', ['-ver']).status === 0;
-export const hasDebianFfmpeg = existsSync(FFMPEG) && existsSync('/usr/bin/ffprobe');
+/**
+ * `SUNDER_TEST_HIDE=ffmpeg,exiftool,heif` runs the tests as on a machine without those tools (the
+ * rewriters never spawn them, so hiding them from the tests is the whole difference).
+ */
+const hidden = new Set((process.env.SUNDER_TEST_HIDE ?? '').split(',').map((t) => t.trim()));
+export const hasExiftool = !hidden.has('exiftool') && spawnSync('exiftool', ['-ver']).status === 0;
+export const hasDebianFfmpeg = !hidden.has('ffmpeg') && existsSync(FFMPEG) && existsSync('/usr/bin/ffprobe');
 
 /**
  * Oracle tests need Debian's ffmpeg and ffprobe (and exiftool); `.ci/run` installs them. Where
@@ -55,4 +60,13 @@ export function decodedHash(path: string): string {
     h.update(`${sel}:${out.length}:`).update(out);
   }
   return h.digest('hex');
+}
+
+/** Debian's libheif-examples (`heif-enc`, `heif-convert`): the HEIC oracle (`.ci/run` installs them). */
+export const hasHeifTools = !hidden.has('heif') && spawnSync('heif-enc', ['--version']).error === undefined && spawnSync('heif-convert', ['--version']).error === undefined;
+
+/** The streams ffprobe sees, by codec type, in order. */
+export function probeStreams(path: string): string[] {
+  const out = execFileSync('/usr/bin/ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type', '-of', 'csv=p=0', path], { encoding: 'utf8' });
+  return out.split('\n').map((l) => l.trim()).filter((l) => l !== '');
 }

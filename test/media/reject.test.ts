@@ -60,8 +60,8 @@ describe('rejection with a reason', async () => {
     writeFileSync(personal('png'), bad);
     expect(await code(personal('png'))).toBe('MEDIA_MALFORMED');
   });
-  it('HEIF brand is refused as unsupported', async () => {
-    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypheic\0\0\0\0mif1heic')]);
+  it('a HEIF image sequence brand is refused as unsupported', async () => {
+    const heic = Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypmsf1\0\0\0\0mif1heic')]);
     writeFileSync(personal('mp4'), heic);
     expect(await code(personal('mp4'))).toBe('MEDIA_UNSUPPORTED');
   });

@@ -2,7 +2,8 @@ import { malformed, truncated, unsupported } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
 import { boxesIn, childOf, freeHeader, freeInPlace, timesOf, topLevelBoxes, type Box } from './isobmff-box.js';
-import { COMPRESSOR_NAME, FRAGMENTED, HANDLER_NAME_AT, KEEP, PADDING, realTrack, TIMED } from './isobmff-rules.js';
+import { fragmentRanges, scrubMfra, tkhdTrackId, trexDefaults, type TrackDefaults } from './isobmff-fragments.js';
+import { COMPRESSOR_NAME, FRAGMENT_VERBATIM, HANDLER_NAME_AT, KEEP, PADDING, realTrack, TIMED } from './isobmff-rules.js';
 import { chunkRanges, mergeRanges } from './isobmff-tables.js';
 
 /** moov is held in memory to be edited; past this it is refused rather than risk the heap. */
@@ -10,7 +11,7 @@ export const MAX_MOOV = 256 * 1024 * 1024;
 const ZEROS = Buffer.alloc(1024 * 1024);
 
 /**
- * Plans the stripped copy of an MP4, MOV, M4A or 3GP file without moving a byte: the output has
+ * Plans the stripped copy of an MP4, MOV, M4A or 3GP file, fragmented or not, without moving a byte: the output has
  * the input's size and layout, so every chunk offset stays valid (faststart and moov-at-end
  * alike). Inside moov, dropped boxes and tracks become zeroed `free` boxes and times are zeroed;
  * in mdat, every byte that no kept audio or video chunk covers (a dropped track's samples: GPS
@@ -18,7 +19,6 @@ const ZEROS = Buffer.alloc(1024 * 1024);
  */
 export async function planBmff(src: ByteSource, fmt: string): Promise<Plan> {
   const top = await topLevelBoxes(src, fmt);
-  if (top.some((b) => FRAGMENTED.has(b.type))) throw unsupported(fmt, 'fragmented files (moof/mfra) are not supported');
   const moovs = top.filter((b) => b.type === 'moov');
   if (moovs.length === 0) throw truncated(fmt, 'no moov box (a recording that was never finalised?)');
   if (moovs.length > 1) throw malformed(fmt, 'more than one moov box');
@@ -27,6 +27,19 @@ export async function planBmff(src: ByteSource, fmt: string): Promise<Plan> {
   const moov = Buffer.from(await src.read(mb.start, mb.end - mb.start));
   const scrubbed = scrubMoov(moov, { type: 'moov', start: 0, body: mb.body - mb.start, end: moov.length }, fmt);
   if (scrubbed.tracks === 0) throw unsupported(fmt, 'no audio or video track');
+  // Fragments: each moof and mfra is held (a few KiB each) and edited like moov.
+  const edited = new Map<Box, Buffer>();
+  for (const b of top) {
+    if (b.type !== 'moof' && b.type !== 'mfra') continue;
+    if (b.end - b.start > MAX_MOOV) throw unsupported(fmt, `a ${b.type} box larger than 256 MiB`);
+    const buf = Buffer.from(await src.read(b.start, b.end - b.start));
+    const local = { type: b.type, start: 0, body: b.body - b.start, end: buf.length };
+    if (b.type === 'moof') {
+      if (scrubbed.defaults === undefined) throw malformed(fmt, 'a moof without mvex in moov');
+      for (const x of fragmentRanges(buf, local, b.start, scrubbed.trackIds, scrubbed.defaults, fmt, true)) scrubbed.ranges.push(x);
+    } else scrubMfra(buf, local, scrubbed.trackIds, fmt, true);
+    edited.set(b, buf);
+  }
   const kept = mergeRanges(scrubbed.ranges);
   const mdats = top.filter((b) => b.type === 'mdat');
   for (let i = 0; i < kept.length; i += 2) {
@@ -35,7 +48,8 @@ export async function planBmff(src: ByteSource, fmt: string): Promise<Plan> {
   const segs: Segment[] = [];
   for (const b of top) {
     if (b.type === 'moov') segs.push(moov);
-    else if (b.type === 'ftyp') segs.push({ start: b.start, end: b.end });
+    else if (edited.has(b)) segs.push(edited.get(b)!);
+    else if (b.type === 'ftyp' || FRAGMENT_VERBATIM.has(b.type)) segs.push({ start: b.start, end: b.end });
     else if (b.type === 'mdat') {
       segs.push({ start: b.start, end: b.body });
       let at = b.body;
@@ -62,14 +76,19 @@ function pushZeros(segs: Segment[], n: number): void {
 
 interface Scrubbed {
   tracks: number;
+  /** track_IDs of the kept tracks */
+  trackIds: Set<number>;
+  /** trex default sample sizes of the kept tracks, when the file is fragmented (moov has mvex) */
+  defaults?: TrackDefaults;
   ranges: number[];
   info: Plan['info'];
 }
 
 /** Edits moov in place; returns the chunk ranges of the kept tracks and facts about them. */
 function scrubMoov(buf: Buffer, moov: Box, fmt: string): Scrubbed {
-  const out: Scrubbed = { tracks: 0, ranges: [], info: { kind: 'audio' } };
+  const out: Scrubbed = { tracks: 0, trackIds: new Set(), ranges: [], info: { kind: 'audio' } };
   let video = false;
+  let mvex: Box | undefined;
   for (const b of boxesIn(buf, moov.body, moov.end, fmt)) {
     if (b.type === 'mvhd') {
       const { at, len } = timesOf(buf, b, fmt);
@@ -77,7 +96,7 @@ function scrubMoov(buf: Buffer, moov: Box, fmt: string): Scrubbed {
       const dur = len === 16 ? Number(buf.readBigUInt64BE(at + len + 4)) : buf.readUInt32BE(at + len + 4);
       if (scale > 0 && dur > 0 && dur !== 0xffffffff) out.info.durationMs = Math.round((dur / scale) * 1000);
     }
-    if (b.type === 'mvex') throw unsupported(fmt, 'fragmented files (mvex) are not supported');
+    if (b.type === 'mvex') mvex = b;
     if (b.type !== 'trak') {
       if (KEEP.moov!.has(b.type)) scrubBox(buf, b, fmt, '');
       else freeInPlace(buf, b);
@@ -96,9 +115,14 @@ function scrubMoov(buf: Buffer, moov: Box, fmt: string): Scrubbed {
     const stbl = findPath(buf, b, ['mdia', 'minf', 'stbl'], fmt);
     // A loop, not push(...): an hour of video has more chunks than a call may take arguments.
     for (const x of chunkRanges(buf, stbl, handler, fmt)) out.ranges.push(x);
+    const tkhd = childOf(buf, b, 'tkhd', fmt);
+    if (tkhd === undefined) throw malformed(fmt, 'a track has no tkhd box');
+    out.trackIds.add(tkhdTrackId(buf, tkhd, fmt));
     scrubBox(buf, b, fmt, handler);
     out.tracks++;
   }
+  // After every trak is judged (mvex may come first): a dropped track's trex goes too.
+  if (mvex !== undefined) out.defaults = trexDefaults(buf, mvex, out.trackIds, fmt, true);
   return out;
 }
 

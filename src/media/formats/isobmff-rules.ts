@@ -7,7 +7,8 @@ import { childOf, handlerType, pathOf, type Box } from './isobmff-box.js';
  * gmhd of a timecode or GPS track...) becomes a zeroed `free` box of the same size.
  */
 export const KEEP: Readonly<Record<string, ReadonlySet<string>>> = {
-  moov: new Set(['mvhd', 'trak', 'iods']),
+  moov: new Set(['mvhd', 'trak', 'iods', 'mvex']),
+  mvex: new Set(['mehd', 'trex']),
   trak: new Set(['tkhd', 'edts', 'mdia', 'tapt']),
   edts: new Set(['elst']),
   tapt: new Set(['clef', 'prof', 'enof']),
@@ -18,11 +19,15 @@ export const KEEP: Readonly<Record<string, ReadonlySet<string>>> = {
 };
 
 /** Top-level boxes kept as they are (their payload, for the padding ones, zeroed). */
-export const TOP = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide']);
+export const TOP = new Set(['ftyp', 'moov', 'mdat', 'free', 'skip', 'wide', ...['styp', 'sidx', 'moof', 'mfra']]);
 /** Padding boxes: they can hold leftovers of an earlier edit, so their payload is zeroed. */
 export const PADDING = new Set(['free', 'skip', 'wide']);
-/** Boxes of a fragmented file: samples described outside moov, which this rewriter does not read. */
-export const FRAGMENTED = new Set(['moof', 'mfra', 'sidx', 'ssix', 'styp', 'emsg', 'prft']);
+/**
+ * Boxes of a fragmented file kept verbatim: segment brands and the segment index (sizes and
+ * presentation times, which in-place rewriting keeps valid). moof and mfra are edited; emsg
+ * (free-form event messages), prft (the producer's wall-clock time) and ssix become `free`.
+ */
+export const FRAGMENT_VERBATIM = new Set(['styp', 'sidx']);
 /** Boxes whose creation and modification times are zeroed. */
 export const TIMED = new Set(['mvhd', 'tkhd', 'mdhd']);
 

@@ -1,6 +1,7 @@
 import { verifyFailed, verifying } from '../fail.js';
 import type { ByteSource } from '../source.js';
 import { boxesIn, timesOf, topLevelBoxes, type Box } from './isobmff-box.js';
+import { fragmentRanges, scrubMfra, tkhdTrackId, trexDefaults } from './isobmff-fragments.js';
 import { COMPRESSOR_NAME, HANDLER_NAME_AT, KEEP, PADDING, realTrack, TIMED, TOP } from './isobmff-rules.js';
 import { chunkRanges, mergeRanges } from './isobmff-tables.js';
 
@@ -22,6 +23,8 @@ export async function verifyBmffOutput(out: ByteSource, fmt: string): Promise<vo
     const moov = Buffer.from(await out.read(mb.start, mb.end - mb.start));
     const ranges: number[] = [];
     let tracks = 0;
+    const trackIds = new Set<number>();
+    let mvex: Box | undefined;
     const walk = (parent: Box, handler: string): void => {
       const keep = KEEP[parent.type]!;
       for (const b of boxesIn(moov, parent.body, parent.end, fmt)) {
@@ -36,7 +39,11 @@ export async function verifyBmffOutput(out: ByteSource, fmt: string): Promise<vo
           if (real === undefined) throw verifyFailed(fmt, 'a track that is not real audio or video');
           h = real;
           tracks++;
+          const tkhd = [...boxesIn(moov, b.body, b.end, fmt)].find((c) => c.type === 'tkhd');
+          if (tkhd === undefined) throw verifyFailed(fmt, 'a track without tkhd');
+          trackIds.add(tkhdTrackId(moov, tkhd, fmt));
         }
+        if (b.type === 'mvex') mvex = b;
         if (TIMED.has(b.type)) {
           const { at, len } = timesOf(moov, b, fmt);
           if (!isZero(moov.subarray(at, at + len))) throw verifyFailed(fmt, 'a creation or modification time');
@@ -59,6 +66,15 @@ export async function verifyBmffOutput(out: ByteSource, fmt: string): Promise<vo
     };
     walk({ type: 'moov', start: 0, body: mb.body - mb.start, end: moov.length }, '');
     if (tracks === 0) throw verifyFailed(fmt, 'no audio or video track');
+    const defaults = mvex === undefined ? undefined : trexDefaults(moov, mvex, trackIds, fmt, false);
+    for (const b of top) {
+      if (b.type !== 'moof' && b.type !== 'mfra') continue;
+      const buf = Buffer.from(await out.read(b.start, b.end - b.start));
+      const local = { type: b.type, start: 0, body: b.body - b.start, end: buf.length };
+      if (b.type === 'mfra') scrubMfra(buf, local, trackIds, fmt, false);
+      else if (defaults === undefined) throw verifyFailed(fmt, 'a moof without mvex');
+      else for (const x of fragmentRanges(buf, local, b.start, trackIds, defaults, fmt, false)) ranges.push(x);
+    }
     const kept = mergeRanges(ranges);
     for (const m of top.filter((b) => b.type === 'mdat')) {
       let at = m.body;

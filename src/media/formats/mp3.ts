@@ -87,6 +87,8 @@ async function walkFrames(src: ByteSource, from: number, to: number, strict: boo
 export async function planMp3(src: ByteSource): Promise<Plan> {
   const pos = await skipLeadingId3(src, () => truncated('mp3', 'ID3v2 tag runs past the end'));
   const end = await stripTailTags(src, pos, src.size);
+  // Tags and nothing else (a tagger's template, a cut download): no audio, as FLAC, WAV and AIFF say.
+  if (end - pos < 4) throw truncated('mp3', 'no audio frames after the tags');
   const first = await findSync(src, pos, end);
   const w = await walkFrames(src, first, end, false);
   if (w.frames === 0) throw malformed('mp3', 'no MPEG audio frames found');

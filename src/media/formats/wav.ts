@@ -1,7 +1,7 @@
 import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
 import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
-import { walkRiff } from './riff.js';
+import { keptChunk, walkRiff } from './riff.js';
 
 // Only what a decoder needs: fmt, fact, data, and ds64 for RF64/BW64. Dropped: LIST/INFO, bext
 // (originator, origination date and time, coding history), iXML, axml, ID3 chunks, cue, JUNK, PAD
@@ -48,7 +48,7 @@ export async function planWav(src: ByteSource): Promise<Plan> {
       dataBytes = c.size;
     }
     // RF64/BW64 data: the 8-byte header keeps its 0xFFFFFFFF placeholder; the real size lives in ds64.
-    keep.push({ start: c.start, end: c.end });
+    for (const seg of keptChunk(c)) keep.push(seg);
   }
   if (!fmt) throw malformed('wav', 'no fmt chunk');
   if (!sawData) throw truncated('wav', 'no data chunk');

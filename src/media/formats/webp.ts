@@ -1,7 +1,7 @@
-import { malformed, truncated, verifyFailed, verifying } from '../fail.js';
+import { malformed, verifyFailed, verifying } from '../fail.js';
 import { segmentsLength, type ByteSource } from '../source.js';
 import type { Plan, Segment } from '../types.js';
-import { walkRiff } from './riff.js';
+import { keptChunk, walkRiff } from './riff.js';
 
 // Image data, alpha, animation and the ICC profile stay; EXIF, XMP and unknown chunks go, and
 // VP8X's EXIF (0x08) and XMP (0x04) flags are cleared so readers do not look for them.
@@ -17,8 +17,11 @@ function header(id: string, size: number): Buffer {
 
 export async function planWebp(src: ByteSource): Promise<Plan> {
   const h = await src.read(0, 12);
-  const riffEnd = Math.min(8 + h.readUInt32LE(4), src.size);
-  if (8 + h.readUInt32LE(4) > src.size) throw truncated('webp', 'RIFF size exceeds the file');
+  // A RIFF size that disagrees with the file (a writer that never patched it) is not trusted
+  // either way: the chunks are walked to the end of the file, and a chunk cut short is still
+  // MEDIA_TRUNCATED.
+  const declared = 8 + h.readUInt32LE(4);
+  const riffEnd = declared > src.size || declared < 12 ? src.size : declared;
   const body: Segment[] = [];
   let width: number | undefined;
   let height: number | undefined;
@@ -60,14 +63,14 @@ export async function planWebp(src: ByteSource): Promise<Plan> {
       let len = 16;
       for await (const s of walkRiff(src, c.start + 24, c.start + 8 + c.size, 'webp frame')) {
         if (!FRAME_KEEP.has(s.id)) continue;
-        parts.push({ start: s.start, end: s.end });
-        len += s.end - s.start;
+        for (const seg of keptChunk(s)) parts.push(seg);
+        len += s.end - s.start + (s.padMissing ? 1 : 0);
       }
       body.push(header('ANMF', len), ...parts);
       if (len & 1) throw malformed('webp', 'odd frame size');
       continue;
     }
-    body.push({ start: c.start, end: c.end });
+    for (const seg of keptChunk(c)) body.push(seg);
   }
   if (!sawImage) throw malformed('webp', 'no image data');
   if (vp8x !== undefined) {
