@@ -15,6 +15,7 @@ import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
 import { BoundedMap } from './bounded-map.js';
+import { STAGE, stageEnd, stageMove, stageStart } from './stage-clock.js';
 import { operatorsOf, Scrubber, scannerOptionsOf, scrubBusiness, type NameRejection } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
@@ -198,6 +199,16 @@ export class RecordSealer {
   }
 
   seal(task: SealTask): SealResult {
+    const clock = stageStart();
+    try {
+      return this.sealTimed(task);
+    } finally {
+      stageEnd(STAGE.seal, clock);
+    }
+  }
+
+  /** `seal`, with the scan-and-mask part timed as `detect` and taken out of `seal`'s time. */
+  private sealTimed(task: SealTask): SealResult {
     const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
     const result: Partial<SealResult> = {};
     const { publicKey, recipient, identityPublicKey, identityRecipient } = this.recipientFor(task);
@@ -205,11 +216,14 @@ export class RecordSealer {
     if (task.identityPublicKey === undefined) result.identityPublicKey = identityPublicKey;
 
     // The business side first: a record refused for a name that holds an identifier seals nothing.
+    const detectClock = stageStart();
     const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
     const counts: Record<string, number> = {};
     // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
     const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
     const scrubbed = scrubBusiness(this.scrubber, g.record, policy, matcher, counts, scope);
+    // `seal` times the whole call: the scan-and-mask part moves from it to `detect`.
+    if (detectClock >= 0) stageMove(STAGE.seal, STAGE.detect, stageStart() - detectClock);
     if ('rejection' in scrubbed) return { ...result, rejection: scrubbed.rejection, objectId: '', sealed: new Uint8Array(0), counts: {} };
     const { text, attributes } = scrubbed;
 
