@@ -36,7 +36,7 @@ import { gateRecord, type GatedRecord, type NormalisedIds } from './gate.js';
 import { type SealResult, type StoredMedia } from './seal.js';
 import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
-import type { BoundedMap } from './bounded-map.js';
+import type { ByteBoundedMap } from './byte-bounded-map.js';
 import type { Inflight } from './inflight.js';
 import { failpoint } from './failpoints.js';
 import { RecordIdGuard } from '../detect/record-id.js';
@@ -67,11 +67,11 @@ export interface BatchDeps {
   /** Absent: records with media are rejected `MEDIA_UNSUPPORTED`; media is never stored unscrubbed. */
   media?: MediaStep;
   /** keyId -> subject public keys (business, identity), bounded. */
-  publicKeys: BoundedMap<string, SubjectPublicKeys>;
+  publicKeys: ByteBoundedMap<string, SubjectPublicKeys>;
   /** keyId -> secret keys of a new subject whose public keys are not derived yet. */
   newSecrets: Map<string, SubjectSecrets>;
   /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
-  blindDigests: BoundedMap<string, BlindDigest>;
+  blindDigests: ByteBoundedMap<string, BlindDigest>;
   inflight: Inflight;
   /** Computes blind-index digests (a KMS/HSM in some deployments). @default the index key of `keys` */
   indexer?: BlindIndexer;

@@ -94,7 +94,7 @@ export class SealerPool {
     // bootstrap registers tsx in the worker first, then imports the worker module.
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
-    const base = { indexKey: this.options.indexKey, policy: this.options.policy, tokenKey: this.options.tokenKey };
+    const base = { indexKey: this.options.indexKey, policy: this.options.policy, tokenKey: this.options.tokenKey, cache: this.options.cache };
     // A benchmark's stage clock, if it is on: each worker adds into its own row (stage-clock.ts).
     const clock = stageClockBuffer();
     this.workers = Array.from({ length: this.count }, (_, w) => {
