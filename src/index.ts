@@ -21,6 +21,7 @@ export { gateRecord, type GatedRecord } from './pipeline/gate.js';
 export { createMediaStep } from './pipeline/media-step.js';
 export type { MediaStep, StoredMedia } from './pipeline/batch.js';
 export type { BusinessObject } from './pipeline/seal.js';
+export { enableStageClock, disableStageClock, stageTotals, STAGES, type Stage } from './pipeline/stage-clock.js';
 export { exportDataset, type ExportOptions, type ExportSummary } from './export/export.js';
 export { layoutOf, DEFAULT_DATA_DIR, type Layout } from './layout.js';
 

@@ -10,7 +10,8 @@
  */
 import type { SubjectPublicKeys, SubjectSecrets } from '../crypto/subject-keys.js';
 import type { SourceItem } from './sources.js';
-import { BoundedMap } from './bounded-map.js';
+import { ByteBoundedMap, bytesOf, stringBytes } from './byte-bounded-map.js';
+import { cacheBudget } from './cache-budget.js';
 import { Inflight } from './inflight.js';
 import { commitBatch, hasMedia, prepareBatch, sealBatch, type BatchDeps, type BatchResult, type BlindDigest, type PreparedBatch } from './batch.js';
 
@@ -25,15 +26,21 @@ interface Link {
 /** The state every run of an Ingestor shares; a run's `BatchDeps` take these very maps. */
 export class BatchQueue {
   readonly inflight = new Inflight();
-  /** keyId -> the subject's public keys (business and identity), bounded. */
-  readonly publicKeys = new BoundedMap<string, SubjectPublicKeys>(200_000);
+  /** keyId -> the subject's public keys (business and identity), bounded in bytes. */
+  readonly publicKeys: ByteBoundedMap<string, SubjectPublicKeys>;
   /** keyId -> secret keys of a new subject whose public keys are not derived yet. */
   readonly newSecrets = new Map<string, SubjectSecrets>();
-  /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
-  readonly blindDigests = new BoundedMap<string, BlindDigest>(30_000);
+  /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded in bytes. */
+  readonly blindDigests: ByteBoundedMap<string, BlindDigest>;
   /** Resolves when the batch preparing now (or a batch with media, until it commits) lets go. */
   private turn: Promise<void> = Promise.resolve();
   private tail: Link | undefined;
+
+  /** `budget`: bytes for the two caches (cache-budget.ts). */
+  constructor(budget: { publicKeys: number; blindDigests: number } = cacheBudget()) {
+    this.publicKeys = new ByteBoundedMap(budget.publicKeys, (k, v) => 96 + stringBytes(k) + bytesOf(v.business) + bytesOf(v.identity));
+    this.blindDigests = new ByteBoundedMap(budget.blindDigests, (k, v) => 96 + stringBytes(k) + bytesOf(v.digest) + stringBytes(v.key));
+  }
 
   /**
    * Prepares a batch when no other batch of any run is being prepared, then starts sealing and

@@ -36,11 +36,12 @@ import { gateRecord, type GatedRecord, type NormalisedIds } from './gate.js';
 import { type SealResult, type StoredMedia } from './seal.js';
 import type { SealerPool } from './sealer-pool.js';
 import type { SourceItem } from './sources.js';
-import type { BoundedMap } from './bounded-map.js';
+import type { ByteBoundedMap } from './byte-bounded-map.js';
 import type { Inflight } from './inflight.js';
 import { failpoint } from './failpoints.js';
 import { RecordIdGuard } from '../detect/record-id.js';
 import { subjectValuesOf } from './split.js';
+import { STAGE, stageEnd, stageStart } from './stage-clock.js';
 
 export type { StoredMedia } from './seal.js';
 
@@ -66,11 +67,11 @@ export interface BatchDeps {
   /** Absent: records with media are rejected `MEDIA_UNSUPPORTED`; media is never stored unscrubbed. */
   media?: MediaStep;
   /** keyId -> subject public keys (business, identity), bounded. */
-  publicKeys: BoundedMap<string, SubjectPublicKeys>;
+  publicKeys: ByteBoundedMap<string, SubjectPublicKeys>;
   /** keyId -> secret keys of a new subject whose public keys are not derived yet. */
   newSecrets: Map<string, SubjectSecrets>;
   /** `${kind}\0${normalised identifier}` -> its blind-index digest, bounded. */
-  blindDigests: BoundedMap<string, BlindDigest>;
+  blindDigests: ByteBoundedMap<string, BlindDigest>;
   inflight: Inflight;
   /** Computes blind-index digests (a KMS/HSM in some deployments). @default the index key of `keys` */
   indexer?: BlindIndexer;
@@ -156,6 +157,15 @@ function recordIdGuardOf(keys: IngestKeys): RecordIdGuard {
 
 /** Parses, validates, gates and resolves a batch; registers what it will store in the overlay. */
 export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promise<PreparedBatch> {
+  const clock = stageStart();
+  try {
+    return await prepareBatchTimed(deps, items);
+  } finally {
+    stageEnd(STAGE.gate, clock);
+  }
+}
+
+async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<PreparedBatch> {
   const { vault, keys, policy, inflight } = deps;
   const seq = inflight.begin();
   const slots: Slot[] = items.map((item) => ({ index: item.index, digests: [], blind: [] }));
@@ -390,6 +400,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   const newSubjects = [...created.values()].filter((c) => usedSubjects.has(c.row.subjectId));
 
   const pendingRefs = [...(stored.length > 0 ? [`object:${segmentKey}`] : []), ...newSubjects.map((c) => `key:${c.key.keyId}`)];
+  let clock = stageStart();
   if (pendingRefs.length > 0) await vault.addPending(pendingRefs.map((ref) => ({ ref, runId: deps.runId })));
   failpoint('after-pending');
 
@@ -443,6 +454,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     segments.push({ segmentId, objectKey: segmentKey, records: records.length, bytes: segment.bytes });
   }
   failpoint('after-segment');
+  stageEnd(STAGE.store, clock);
   const batch: VaultBatch = {
     runId: deps.runId,
     subjects: newSubjects.map((c) => c.row),
@@ -455,7 +467,9 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     withdrawn: prepared.withdrawn,
     clearPending: [...prepared.pendingWritten, ...pendingRefs],
   };
+  clock = stageStart();
   await vault.commit(batch);
+  stageEnd(STAGE.commit, clock);
   deps.inflight.committedBatch(prepared.seq);
   failpoint('after-commit');
   // Keys made for subjects whose every record failed were never stored; nothing to undo.

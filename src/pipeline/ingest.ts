@@ -31,6 +31,8 @@ import type { Vault } from '../vault/vault.js';
 import { hasMedia, type BatchDeps, type BatchResult, type MediaStep } from './batch.js';
 import { SealerPool } from './sealer-pool.js';
 import { BatchQueue } from './batch-queue.js';
+import { cacheBudget, type CacheBudget } from './cache-budget.js';
+import { availableParallelism } from 'node:os';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { initDataFolder, inspectDataFolder } from './data-folder.js';
@@ -66,6 +68,12 @@ export interface IngestorOptions {
    * @default os.availableParallelism() - 1
    */
   workers?: number;
+  /**
+   * Bytes for the per-run caches that grow with the number of people (public keys, digests,
+   * compiled matchers; cache-budget.ts), estimated. Bounds peak RSS whatever the input's size.
+   * @default 160 MiB
+   */
+  cacheBytes?: number;
   /** Told about things a person running ingest should know (keys created, recovery done). */
   onNotice?: (message: string) => void;
   /** Blind-index digests from elsewhere (a KMS/HSM holding the index key); the key in ingest.json otherwise. */
@@ -151,7 +159,9 @@ export class IngestRun implements AsyncIterable<Outcome> {
 export class Ingestor {
   private closed = false;
   /** One subject-resolution path and commit order for all runs of this Ingestor. */
-  private readonly queue = new BatchQueue();
+  private readonly queue: BatchQueue;
+  /** The split of `options.cacheBytes` (cache-budget.ts). */
+  private readonly cacheBudget: CacheBudget;
 
   private constructor(
     readonly layout: Layout,
@@ -163,7 +173,10 @@ export class Ingestor {
     private readonly lock: WriterLock,
     private readonly options: IngestorOptions,
     readonly recovery: RecoveryReport,
-  ) {}
+  ) {
+    this.cacheBudget = cacheBudget(options.cacheBytes, 1 + Math.max(0, options.workers ?? availableParallelism() - 1));
+    this.queue = new BatchQueue(this.cacheBudget);
+  }
 
   static async open(options: IngestorOptions = {}): Promise<Ingestor> {
     const layout = layoutOf(options);
@@ -272,12 +285,14 @@ export class Ingestor {
         indexKey: this.keys.indexKey,
         policy: this.policy,
         tokenKey: textTokenKey(this.keys.pseudonymKey),
+        cache: this.cacheBudget.sealer,
         ...(this.options.workers === undefined ? {} : { workers: this.options.workers }),
       });
       const deps: BatchDeps = {
         vault: this.vault, keystore: this.keystore, store: this.store, keys: this.keys, policy: this.policy,
         // The overlay and key caches are the Ingestor's, shared by its runs (batch-queue.ts).
-        sender: new X25519Sender(), sealer, runId,
+        // Its cache holds the two role recipients and those of subjects with media.
+        sender: new X25519Sender({ maxCached: 4096 }), sealer, runId,
         publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
         ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
         ...(this.options.blindIndexer === undefined ? {} : { indexer: this.options.blindIndexer }),

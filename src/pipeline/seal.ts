@@ -14,7 +14,9 @@ import type { KnownValue } from '../detect/types.js';
 import { displayMask } from '../mask/index.js';
 import type { Policy } from '../record/policy.js';
 import type { GatedRecord } from './gate.js';
-import { BoundedMap } from './bounded-map.js';
+import { ByteBoundedMap, bytesOf, stringBytes } from './byte-bounded-map.js';
+import { cacheBudget, type SealerCacheBudget } from './cache-budget.js';
+import { STAGE, stageEnd, stageMove, stageStart } from './stage-clock.js';
 import { operatorsOf, Scrubber, scannerOptionsOf, scrubBusiness, type NameRejection } from './scrub.js';
 import { canonicalIdentity, canonicalJson, identityEntryOf, knownValuesOf, quasiOf, type IdentityEntry, type Quasi } from './split.js';
 
@@ -80,7 +82,15 @@ export interface RecordSealerOptions {
   policy: Policy;
   /** Key of the `token` operator (`textTokenKey`); needed when the policy's mask uses tokens. */
   tokenKey?: Uint8Array;
+  /** This thread's cache bytes (cache-budget.ts). @default a 2-thread share of DEFAULT_CACHE_BYTES */
+  cache?: SealerCacheBudget;
 }
+
+const setBytes = (s: Set<string>): number => {
+  let n = 64 + 16 * s.size;
+  for (const v of s) n += stringBytes(v);
+  return n;
+};
 
 /**
  * Masked display forms for operators. Sealed inside the identity entry (format 2), never stored
@@ -139,15 +149,24 @@ function factsOf(entry: IdentityEntry): string[] {
 export class RecordSealer {
   private readonly scrubber: Scrubber;
   /** One ephemeral key pair per thread and run; the shared key with each subject is cached in it. */
-  private readonly sender = new X25519Sender();
+  private readonly sender: X25519Sender;
   /** keyId -> the subject's public keys and the recipients that wrap data keys to them. */
-  private readonly recipients = new BoundedMap<string, SubjectRecipients>(20_000);
+  private readonly recipients: ByteBoundedMap<string, SubjectRecipients>;
   /** Per subject: every identity fact (field and value) this thread has sealed in this run. */
-  private readonly facts = new BoundedMap<string, Set<string>>(50_000);
-  /** Per subject: every known value met so far in this run, and the matcher compiled for them. */
-  private readonly known = new BoundedMap<string, { values: Set<string>; matcher: KnownMatcher }>(20_000);
+  private readonly facts: ByteBoundedMap<string, Set<string>>;
+  /**
+   * Per subject: every known value met so far in this run, and the matcher compiled for them.
+   * The largest cache by far: a matcher holds every folded form of the subject's values (about
+   * a hundred bytes per form, `matcher.size` forms).
+   */
+  private readonly known: ByteBoundedMap<string, { values: Set<string>; matcher: KnownMatcher }>;
 
   constructor(private readonly options: RecordSealerOptions) {
+    const budget = options.cache ?? cacheBudget().sealer;
+    this.sender = new X25519Sender({ maxCached: budget.sharedKeys });
+    this.recipients = new ByteBoundedMap(budget.recipients, (k, v) => 256 + stringBytes(k) + bytesOf(v.publicKey) + bytesOf(v.identityPublicKey));
+    this.facts = new ByteBoundedMap(budget.facts, (k, v) => 64 + stringBytes(k) + setBytes(v));
+    this.known = new ByteBoundedMap(budget.known, (k, v) => 1024 + stringBytes(k) + setBytes(v.values) + 112 * v.matcher.size);
     this.scrubber = new Scrubber(scannerOptionsOf(options.policy), operatorsOf(options.policy, options.tokenKey));
   }
 
@@ -198,6 +217,16 @@ export class RecordSealer {
   }
 
   seal(task: SealTask): SealResult {
+    const clock = stageStart();
+    try {
+      return this.sealTimed(task);
+    } finally {
+      stageEnd(STAGE.seal, clock);
+    }
+  }
+
+  /** `seal`, with the scan-and-mask part timed as `detect` and taken out of `seal`'s time. */
+  private sealTimed(task: SealTask): SealResult {
     const { gated: g, policy } = { gated: task.gated, policy: this.options.policy };
     const result: Partial<SealResult> = {};
     const { publicKey, recipient, identityPublicKey, identityRecipient } = this.recipientFor(task);
@@ -205,11 +234,14 @@ export class RecordSealer {
     if (task.identityPublicKey === undefined) result.identityPublicKey = identityPublicKey;
 
     // The business side first: a record refused for a name that holds an identifier seals nothing.
+    const detectClock = stageStart();
     const matcher = this.matcherFor(task.subjectId, knownValuesOf(g));
     const counts: Record<string, number> = {};
     // Tokens agree within the subject (its pseudonym, stable across runs) or the project.
     const scope = policy.mask.tokenScope === 'project' ? `project\0${g.record.project}` : `subject\0${task.pseudonym}`;
     const scrubbed = scrubBusiness(this.scrubber, g.record, policy, matcher, counts, scope);
+    // `seal` times the whole call: the scan-and-mask part moves from it to `detect`.
+    if (detectClock >= 0) stageMove(STAGE.seal, STAGE.detect, stageStart() - detectClock);
     if ('rejection' in scrubbed) return { ...result, rejection: scrubbed.rejection, objectId: '', sealed: new Uint8Array(0), counts: {} };
     const { text, attributes } = scrubbed;
 

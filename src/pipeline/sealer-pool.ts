@@ -16,6 +16,7 @@ import { Worker } from 'node:worker_threads';
 import { SunderError } from '../errors.js';
 import { BY_MAIN, UNCLAIMED, type WorkerJob, type WorkerReply } from './seal-claims.js';
 import { RecordSealer, type RecordSealerOptions, type SealResult, type SealTask } from './seal.js';
+import { stageClockBuffer } from './stage-clock.js';
 
 export interface SealerPoolOptions extends RecordSealerOptions {
   /**
@@ -93,8 +94,11 @@ export class SealerPool {
     // bootstrap registers tsx in the worker first, then imports the worker module.
     const ts = import.meta.url.endsWith('.ts');
     const url = new URL(ts ? './seal-worker.ts' : './seal-worker.js', import.meta.url);
-    const workerData = { indexKey: this.options.indexKey, policy: this.options.policy, tokenKey: this.options.tokenKey };
-    this.workers = Array.from({ length: this.count }, () => {
+    const base = { indexKey: this.options.indexKey, policy: this.options.policy, tokenKey: this.options.tokenKey, cache: this.options.cache };
+    // A benchmark's stage clock, if it is on: each worker adds into its own row (stage-clock.ts).
+    const clock = stageClockBuffer();
+    this.workers = Array.from({ length: this.count }, (_, w) => {
+      const workerData = clock === undefined ? base : { ...base, stageClock: { buffer: clock, row: 1 + w } };
       const worker = ts
         ? new Worker(
             `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(url.href)}); })` +

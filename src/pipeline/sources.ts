@@ -14,6 +14,7 @@ import { formatPath } from '../record/paths.js';
 import { DEFAULT_POLICY, INPUT_ENCODINGS, type InputEncoding, type Policy } from '../record/policy.js';
 import { csvRecords } from './csv.js';
 import { linesOf, type LineOptions } from './lines.js';
+import { STAGE, stageEnd, stageStart } from './stage-clock.js';
 
 /**
  * One input record, or why a line or row is not one. `bytes` is its size in the input, which
@@ -95,13 +96,16 @@ export async function* ndjsonItems(input: Readable | string, policy: Policy = DE
       }
       if (l.text.trim() === '') continue;
       let value: unknown;
+      const clock = stageStart();
       try {
         value = JSON.parse(l.text);
       } catch (err) {
+        stageEnd(STAGE.parse, clock);
         yield { index: index++, parseError: `line ${l.line}: ${jsonErrorAt(err, l.text)}`, ...where };
         continue;
       }
       const forbidden = mayHoldForbiddenKey(l.text) ? forbiddenKeyPath(value) : undefined;
+      stageEnd(STAGE.parse, clock);
       if (forbidden !== undefined) {
         yield { index: index++, parseError: `line ${l.line}: field name not allowed (reaches into object internals)`, code: 'FIELD_NAME_FORBIDDEN', path: forbidden, ...where };
         continue;

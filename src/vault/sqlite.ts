@@ -71,6 +71,34 @@ CREATE TABLE IF NOT EXISTS pending (ref TEXT PRIMARY KEY, run_id TEXT NOT NULL, 
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, summary TEXT);
 ${RIGHTS_SCHEMA}`;
 
+/**
+ * Rows per multi-row INSERT in a batch commit. One `run` per row cost the commit ~9% of the main
+ * thread (issue 16's profile): each call crosses into native code, binds, steps and resets. A
+ * statement of ROWS_PER_INSERT rows does that once per ROWS_PER_INSERT rows; the rest of a batch
+ * goes through the one-row statement, so only two statements per table are ever prepared.
+ * Measured with bench/ingest at 16, 64 and 256: see the commit message.
+ */
+const ROWS_PER_INSERT = 64;
+
+/** A view of the bytes as a Buffer (better-sqlite3 binds Buffers as BLOBs), without a copy. */
+const asBuffer = (b: Uint8Array): Buffer => (Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+function valuesList(columns: number, rows: number): string {
+  const one = `(${new Array<string>(columns).fill('?').join(', ')})`;
+  return new Array<string>(rows).fill(one).join(', ');
+}
+
+/** Runs `many` for each full group of ROWS_PER_INSERT rows and `one` for the rest. */
+function insertAll<T>(rows: readonly T[], many: Database.Statement, one: Database.Statement, params: (row: T) => unknown[]): void {
+  let i = 0;
+  for (; i + ROWS_PER_INSERT <= rows.length; i += ROWS_PER_INSERT) {
+    const flat: unknown[] = [];
+    for (let k = i; k < i + ROWS_PER_INSERT; k++) flat.push(...params(rows[k]!));
+    many.run(flat);
+  }
+  for (; i < rows.length; i++) one.run(params(rows[i]!));
+}
+
 export class SqliteVault implements Vault {
   readonly formatVersion: StoreVersion;
   private readonly db: Database.Database;
@@ -85,6 +113,11 @@ export class SqliteVault implements Vault {
     const db = this.db;
     this.stmts = {
       insertSubject: db.prepare('INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      insertSubjects: db.prepare(`INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since, created_at, updated_at) VALUES ${valuesList(7, ROWS_PER_INSERT)}`),
+      insertBlinds: db.prepare(`INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES ${valuesList(3, ROWS_PER_INSERT)}`),
+      insertIdentities: db.prepare(`INSERT OR IGNORE INTO identities (subject_id, digest, entry, record_id, created_at) VALUES ${valuesList(5, ROWS_PER_INSERT)}`),
+      insertRecords: db.prepare(`INSERT INTO records (record_id, subject_id, object_id, project, collected_at, segment_id, offset, length,
+        scopes, cross_border, policy_version, run_id, stored_at) VALUES ${valuesList(13, ROWS_PER_INSERT)}`),
       adultSince: db.prepare('UPDATE subjects SET adult_since = ?, updated_at = ? WHERE subject_id = ? AND (adult_since IS NULL OR adult_since > ?)'),
       insertBlind: db.prepare('INSERT OR IGNORE INTO blind_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
       insertIdentity: db.prepare('INSERT OR IGNORE INTO identities (subject_id, digest, entry, record_id, created_at) VALUES (?, ?, ?, ?, ?)'),
@@ -153,15 +186,13 @@ export class SqliteVault implements Vault {
     const now = new Date().toISOString();
     const s = this.stmts;
     this.db.transaction(() => {
-      for (const sub of batch.subjects) s.insertSubject.run(sub.subjectId, sub.keyId, sub.pseudonym, sub.status, sub.adultSince, now, now);
+      insertAll(batch.subjects, s.insertSubjects, s.insertSubject, (sub) => [sub.subjectId, sub.keyId, sub.pseudonym, sub.status, sub.adultSince, now, now]);
       for (const a of batch.adultSince) s.adultSince.run(a.date, now, a.subjectId, a.date);
-      for (const b of batch.blindIndexes) s.insertBlind.run(b.kind, Buffer.from(b.digest), b.subjectId);
-      for (const i of batch.identities) s.insertIdentity.run(i.subjectId, Buffer.from(i.digest), Buffer.from(i.entry), i.recordId, now);
+      insertAll(batch.blindIndexes, s.insertBlinds, s.insertBlind, (b) => [b.kind, asBuffer(b.digest), b.subjectId]);
+      insertAll(batch.identities, s.insertIdentities, s.insertIdentity, (i) => [i.subjectId, asBuffer(i.digest), asBuffer(i.entry), i.recordId, now]);
       for (const seg of batch.segments) s.insertSegment.run(seg.segmentId, seg.objectKey, seg.records, seg.bytes, now);
-      for (const r of batch.records) {
-        s.insertRecord.run(r.recordId, r.subjectId, r.objectId, r.project, r.collectedAt, r.segmentId, r.offset, r.length,
-          r.scopes, r.crossBorder ? 1 : 0, r.policyVersion, batch.runId, now);
-      }
+      insertAll(batch.records, s.insertRecords, s.insertRecord, (r) => [r.recordId, r.subjectId, r.objectId, r.project, r.collectedAt, r.segmentId, r.offset, r.length,
+        r.scopes, r.crossBorder ? 1 : 0, r.policyVersion, batch.runId, now]);
       for (const m of batch.media) s.insertMedia.run(m.objectId, m.recordId, m.kind, m.format, m.bytes);
       for (const id of batch.withdrawn) s.withdraw.run(now, id);
       for (const ref of batch.clearPending) s.deletePending.run(ref);
