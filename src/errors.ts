@@ -65,6 +65,12 @@ export type ErrorCode =
   | 'MEDIA_NOT_REGULAR'
   | 'MEDIA_TOO_LARGE'
   | 'MEDIA_TOO_MANY_PIXELS'
+  // customer export output (src/export/): a vault subject's identifier in an output line; a
+  // signature, checksum or sealed file that does not check out
+  | 'EXPORT_LEAK'
+  | 'EXPORT_SIGNATURE'
+  | 'EXPORT_TAMPERED'
+  | 'EXPORT_SEALED'
   | 'INTERNAL';
 
 export class SunderError extends Error {
