@@ -13,7 +13,8 @@
 import type { BlindIndexer } from '../crypto/blind-index.js';
 import type { IdentifierKind } from '../crypto/hmac.js';
 import { SunderError } from '../errors.js';
-import { normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
+import { isValidCnId, normalizeCnId, normalizeEmail, normalizePhone } from '../id/normalize.js';
+import { BoundedMap } from '../pipeline/bounded-map.js';
 import { digestKey, type Vault } from '../vault/vault.js';
 
 export interface IdentifierToken {
@@ -33,7 +34,9 @@ export interface Leak {
  * full-width digits and brackets.
  */
 const DIGIT_RUN = /\+?\d(?:[\d\-‐‑‒–—.·()\s]*[\dXx])?/g;
-const EMAIL = /[^\s@<>()[\]{},;:"'`]+@[^\s@<>()[\]{},;:"'`]+\.[^\s@<>()[\]{},;:"'`.]+/g;
+/** Characters of an email's local part and domain, after NFKC (ASCII: a CJK neighbour is not part of it). */
+const LOCAL = /[A-Za-z0-9._%+\-]/;
+const DOMAIN = /[A-Za-z0-9.\-]/;
 const MIN_DIGITS = 6;
 /** Windows tried inside a longer bare digit run (an identifier glued to other digits), at most this many per length. */
 const MAX_WINDOWS = 64;
@@ -50,8 +53,9 @@ function addDigitCandidate(out: Map<string, IdentifierToken>, raw: string): void
 /** Every identifier-shaped token of `text`, normalised and de-duplicated. */
 export function identifierTokens(text: string): IdentifierToken[] {
   const out = new Map<string, IdentifierToken>();
-  const s = text.normalize('NFKC');
-  for (const m of s.matchAll(DIGIT_RUN)) {
+  // NFKC folds full-width digits and letters; ASCII needs no folding.
+  const s = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC');
+  if (/\d/.test(s)) for (const m of s.matchAll(DIGIT_RUN)) {
     const run = m[0];
     addDigitCandidate(out, run);
     // Two identifiers written side by side ("13800138000 13900139000") join into one run that
@@ -60,15 +64,30 @@ export function identifierTokens(text: string): IdentifierToken[] {
     if (pieces.length > 1) for (const p of pieces) addDigitCandidate(out, p);
     for (const bare of run.match(/\d+[Xx]?/g) ?? []) {
       if (bare !== run) addDigitCandidate(out, bare);
-      // A mobile or resident ID glued to other digits: its 11- and 18-character windows.
-      for (const width of [11, 15, 18]) {
-        if (bare.length <= width) continue;
-        for (let i = 0; i + width <= bare.length && i < MAX_WINDOWS; i++) addDigitCandidate(out, bare.slice(i, i + width));
+      // A mobile or resident ID glued to other digits: the windows shaped like one (a mobile
+      // prefix, a resident ID's checksum), not every window, which would cost a lookup each.
+      if (bare.length > 11) {
+        for (let i = 0; i + 11 <= bare.length && i < MAX_WINDOWS; i++) {
+          if (bare[i] === '1' && bare[i + 1]! >= '3') addDigitCandidate(out, bare.slice(i, i + 11));
+        }
+      }
+      if (bare.length > 18) {
+        for (let i = 0; i + 18 <= bare.length && i < MAX_WINDOWS; i++) {
+          const w = bare.slice(i, i + 18);
+          if (isValidCnId(w)) addDigitCandidate(out, w);
+        }
       }
     }
   }
-  for (const m of s.matchAll(EMAIL)) {
-    const email = normalizeEmail(m[0]);
+  // Emails grown out from each @ (a regex scanning for the local part from every position
+  // is quadratic over a long run of CJK text, which has no spaces to stop it).
+  for (let at = s.indexOf('@'); at !== -1; at = s.indexOf('@', at + 1)) {
+    let a = at;
+    while (a > 0 && LOCAL.test(s[a - 1]!)) a--;
+    let b = at + 1;
+    while (b < s.length && DOMAIN.test(s[b]!)) b++;
+    while (b > at + 1 && s[b - 1] === '.') b--;
+    const email = a < at ? normalizeEmail(s.slice(a, b)) : undefined;
     if (email !== undefined) out.set(`email:${email}`, { kind: 'email', normalised: email });
   }
   return [...out.values()];
@@ -100,29 +119,45 @@ export class LeakChecker {
   lines = 0;
   lookups = 0;
 
+  /**
+   * Tokens already looked up, hit or miss: dates, order numbers and the like recur across
+   * lines, and the vault does not change under one export's read.
+   */
+  private readonly known = new BoundedMap<string, boolean>(100_000);
+
   constructor(private readonly indexer: BlindIndexer, private readonly vault: Pick<Vault, 'findSubjects'>) {}
 
   /** The leaks of one line (empty when clean): one vault query per line that has any token. */
   async leaksOf(line: Record<string, unknown>): Promise<Leak[]> {
     this.lines++;
-    const asked: { kind: IdentifierKind; digest: Uint8Array; key: string; path: (string | number)[] }[] = [];
+    const hits: { kind: IdentifierKind; path: (string | number)[] }[] = [];
+    const asked: { kind: IdentifierKind; digest: Uint8Array; key: string; token: string; path: (string | number)[] }[] = [];
     for (const field of fieldsOf(line, [])) {
       for (const t of identifierTokens(field.text)) {
+        const token = `${t.kind}:${t.normalised}`;
+        const known = this.known.get(token);
+        if (known === true) hits.push({ kind: t.kind, path: field.path });
+        if (known !== undefined) continue;
         const digest = this.indexer.digest(t.kind, t.normalised);
-        asked.push({ kind: t.kind, digest, key: digestKey(t.kind, digest), path: field.path });
+        asked.push({ kind: t.kind, digest, key: digestKey(t.kind, digest), token, path: field.path });
       }
     }
-    if (asked.length === 0) return [];
-    this.lookups += asked.length;
-    const found = await this.vault.findSubjects(asked);
-    if (found.size === 0) return [];
+    if (asked.length > 0) {
+      this.lookups += asked.length;
+      const found = await this.vault.findSubjects(asked);
+      for (const a of asked) {
+        const hit = found.has(a.key);
+        this.known.set(a.token, hit);
+        if (hit) hits.push({ kind: a.kind, path: a.path });
+      }
+    }
     const leaks: Leak[] = [];
     const seen = new Set<string>();
-    for (const a of asked) {
-      const where = `${a.kind}:${a.path.join('.')}`;
-      if (found.has(a.key) && !seen.has(where)) {
+    for (const h of hits) {
+      const where = `${h.kind}:${h.path.join('.')}`;
+      if (!seen.has(where)) {
         seen.add(where);
-        leaks.push({ path: a.path, kind: a.kind });
+        leaks.push(h);
       }
     }
     return leaks;
