@@ -65,7 +65,7 @@ async function prepare(name: string, mediaFiles: number): Promise<string> {
   const ingestor = await Ingestor.open({ dataDir, media: createMediaStep });
   const s = await ingestor.ingest(records).done();
   await ingestor.close();
-  console.log(`  prepared ${name}: ${JSON.stringify(s.counts ?? s)}`.slice(0, 200));
+  console.log(`  prepared ${name}: ${s.stored} records stored, ${s.subjects} subjects`);
   writeFileSync(join(dir, 'ready'), '');
   return dataDir;
 }

@@ -4,10 +4,13 @@ import { finishExport, type Signing } from './finish.js';
 import type { ExportSink, SampleMedia, SinkResult, WrittenMedia } from './sink.js';
 
 export const MANIFEST_FILE = 'manifest.jsonl';
+/** Lines are handed to the file in batches of about this many characters: one stream write per line costs more than the line. */
+const BATCH_CHARS = 64 * 1024;
 
 export class ManifestSink implements ExportSink {
   readonly format = 'manifest' as const;
   private readonly manifest: OpenFile;
+  private pending = '';
 
   constructor(private readonly files: OutputFiles, private readonly signing: Signing) {
     this.manifest = files.open(MANIFEST_FILE);
@@ -23,7 +26,14 @@ export class ManifestSink implements ExportSink {
       }
       line.media = entries;
     }
-    await this.manifest.write(JSON.stringify(line) + '\n');
+    this.pending += JSON.stringify(line) + '\n';
+    if (this.pending.length >= BATCH_CHARS) await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const text = this.pending;
+    this.pending = '';
+    if (text !== '') await this.manifest.write(text);
   }
 
   async addFile(name: string, content: string | Buffer): Promise<void> {
@@ -31,11 +41,13 @@ export class ManifestSink implements ExportSink {
   }
 
   async finish(): Promise<SinkResult> {
+    await this.flush();
     await this.manifest.close();
     return finishExport(this.files, this.format, this.signing);
   }
 
   async abort(): Promise<void> {
+    this.pending = '';
     await this.manifest.close().catch(() => undefined);
   }
 }
