@@ -92,8 +92,16 @@ function floorInput(exported: string): { key: Buffer; sealed: Buffer[]; media: s
     const c = createCipheriv('aes-256-gcm', key, iv);
     return Buffer.concat([iv, c.update(l, 'utf8'), c.final(), c.getAuthTag()]);
   });
+  // Copied aside: the next Sunder run replaces the export folder.
   const mediaDir = join(exported, 'media');
-  return { key, sealed, media: existsSync(mediaDir) ? readdirSync(mediaDir).map((n) => join(mediaDir, n)) : [] };
+  const aside = join(exported, '..', 'floor-media');
+  rmSync(aside, { recursive: true, force: true });
+  mkdirSync(aside, { recursive: true });
+  const media = existsSync(mediaDir) ? readdirSync(mediaDir).map((n) => {
+    copyFileSync(join(mediaDir, n), join(aside, n));
+    return join(aside, n);
+  }) : [];
+  return { key, sealed, media };
 }
 
 async function floor(input: ReturnType<typeof floorInput>, out: string): Promise<Run> {

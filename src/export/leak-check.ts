@@ -33,7 +33,13 @@ export interface Leak {
  * brackets), a leading + and a trailing X (resident IDs). Applied after NFKC, which folds
  * full-width digits and brackets.
  */
-const DIGIT_RUN = /\+?\d(?:[\d\-‐‑‒–—.·()\s]*[\dXx])?/g;
+const DIGIT_RUN = /\+?\d(?:[\d\-‐‑‒–—.·()\s（）\u3000]*[\dXx])?/g;
+/**
+ * Characters NFKC changes that can matter to an identifier: full-width digits, letters, @ + - .,
+ * and other digit forms (superscripts, circled, mathematical). Text without them (most text,
+ * full-width commas and colons included) skips the costly NFKC pass and reads the same.
+ */
+const FOLDS = /[\uFF0B\uFF0D\uFF0E\uFF10-\uFF19\uFF20-\uFF3A\uFF41-\uFF5A\u00B2\u00B3\u00B9\u2070-\u209F\u2150-\u218F\u2460-\u24FF\u2776-\u2793\u3220-\u325F\u3280-\u32BF\uD835]/;
 /** Characters of an email's local part and domain, after NFKC (ASCII: a CJK neighbour is not part of it). */
 const LOCAL = /[A-Za-z0-9._%+\-]/;
 const DOMAIN = /[A-Za-z0-9.\-]/;
@@ -54,7 +60,7 @@ function addDigitCandidate(out: Map<string, IdentifierToken>, raw: string): void
 export function identifierTokens(text: string): IdentifierToken[] {
   const out = new Map<string, IdentifierToken>();
   // NFKC folds full-width digits and letters; ASCII needs no folding.
-  const s = /^[\x00-\x7f]*$/.test(text) ? text : text.normalize('NFKC');
+  const s = FOLDS.test(text) ? text.normalize('NFKC') : text;
   if (/\d/.test(s)) for (const m of s.matchAll(DIGIT_RUN)) {
     const run = m[0];
     addDigitCandidate(out, run);
