@@ -229,7 +229,8 @@ async function writeExport(
         const decrypt = createDecryptStream(identity, { context: mediaContext(row.binding, row.pseudonym, row.project, row.recordId, m.kind), objectId: Buffer.from(m.id, 'base64url') });
         // Read by the sink as it writes; an error on either side reaches the sink's read.
         const stream = pipeline(await store.get(`media/${m.id}`), decrypt, () => undefined);
-        const { id: _id, sha256: _sha, ...meta } = m;
+        // The stored fields in their stored order; the sinks put the hash of what they wrote in `sha256`.
+        const { id: _id, ...meta } = m;
         media.push({ id: scopedToken(exportKey, 'media', m.id), ext: EXT[m.format] ?? 'bin', stream, size: m.bytes, meta });
       }
       await sink.addSample(line, media).catch((err: unknown) => {
