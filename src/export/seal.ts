@@ -5,7 +5,6 @@
  * with the standard `age -d -i KEY`. Both directions stream through web streams fed by pull,
  * so at most a chunk or two is in memory however large the file.
  */
-import { Readable } from 'node:stream';
 import { Decrypter, Encrypter } from 'age-encryption';
 import { SunderError } from '../errors.js';
 
@@ -81,4 +80,3 @@ export function parseIdentityFile(text: string): string[] {
   return ids;
 }
 
-export { Readable };
