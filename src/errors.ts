@@ -68,6 +68,12 @@ export type ErrorCode =
   // recipients and the disclosure ledger
   | 'RECIPIENT_EXISTS'
   | 'RECIPIENT_UNKNOWN'
+  // customer export output (src/export/): a vault subject's identifier in an output line; a
+  // signature, checksum or sealed file that does not check out
+  | 'EXPORT_LEAK'
+  | 'EXPORT_SIGNATURE'
+  | 'EXPORT_TAMPERED'
+  | 'EXPORT_SEALED'
   | 'INTERNAL';
 
 export class SunderError extends Error {

@@ -66,3 +66,12 @@ export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './aud
 export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
 export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
 export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';
+
+// Export output: formats, signatures, sealing, leak verification
+export { openSink, parseSize } from './export/sinks/open-sink.js';
+export { EXPORT_FORMATS, type ExportFormat, type ExportSink, type SampleMedia, type SinkOptions, type SinkResult } from './export/sinks/sink.js';
+export { LeakChecker, identifierTokens, type Leak, type IdentifierToken } from './export/leak-check.js';
+export { verifyExport, type VerifyExportOptions, type VerifyReport, type VerifyProblem } from './export/verify-export.js';
+export { openExport, type OpenExportOptions } from './export/open-export.js';
+export { ensureSigningKey, loadSigningKey, loadSigningPublicKey, signingKeyPath, signingPublicPath } from './export/signing-key.js';
+export { signMinisign, verifyMinisign, formatPublicKey, parsePublicKey, generateMinisignKey, type MinisignKey } from './crypto/minisign.js';

@@ -8,7 +8,8 @@
  *
  * Each subject has a business key pair (wrapped to the officer and the exporter) and an identity
  * key pair (wrapped to the officer only); the ingest role never holds a secret that opens
- * anything stored. Version 2 files also hold the key-row MAC key (all three files the same key):
+ * anything stored. The exporter file also holds the index key (from this version on), for the
+ * export's leak check (src/export/leak-check.ts; THREAT-MODEL.md says what that costs). Version 2 files also hold the key-row MAC key (all three files the same key):
  * it authenticates the key store's rows, and the key store itself never holds it.
  */
 import { randomBytes } from 'node:crypto';
@@ -40,6 +41,8 @@ export interface ReaderKeys {
   secretKey: Uint8Array;
   /** Key-row MAC key; absent in a version 1 file (then only a version 1 store can be read). */
   rowMacKey?: Uint8Array;
+  /** Exporter only, in files made since the export's leak check: the blind-index key. */
+  indexKey?: Uint8Array;
   version: KeyFileVersion;
 }
 
@@ -130,14 +133,15 @@ export async function createRoleKeys(keysDir: string, paths: Partial<Record<Role
   const exporter = generateX25519KeyPair();
   const createdAt = new Date().toISOString();
   const rowMacKey = b64(randomBytes(32));
+  const indexKey = b64(randomBytes(32));
   const files: Record<Role, object> = {
     ingest: {
       sunder: 'role-key', version: FILE_VERSION, role: 'ingest', createdAt,
-      indexKey: b64(randomBytes(32)), pseudonymKey: b64(randomBytes(32)),
+      indexKey, pseudonymKey: b64(randomBytes(32)),
       officerPublicKey: b64(officer.publicKey), exporterPublicKey: b64(exporter.publicKey), rowMacKey,
     },
     officer: { sunder: 'role-key', version: FILE_VERSION, role: 'officer', createdAt, publicKey: b64(officer.publicKey), secretKey: b64(officer.secretKey), rowMacKey },
-    exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey), rowMacKey },
+    exporter: { sunder: 'role-key', version: FILE_VERSION, role: 'exporter', createdAt, publicKey: b64(exporter.publicKey), secretKey: b64(exporter.secretKey), rowMacKey, indexKey },
   };
   const written: string[] = [];
   try {
@@ -202,6 +206,7 @@ export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKey
     publicKey: fromB64(json.publicKey, 'publicKey', file, 32),
     secretKey: fromB64(json.secretKey, 'secretKey', file, 32),
     ...rowMac,
+    ...(role === 'exporter' && json.indexKey !== undefined ? { indexKey: fromB64(json.indexKey, 'indexKey', file, 32) } : {}),
     version,
   };
   const derived = x25519KeyPairFromSecretKey(keys.secretKey).publicKey;

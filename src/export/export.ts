@@ -4,11 +4,9 @@
  * customers) cannot be joined on them. Withdrawn and erased subjects are left out: the vault
  * lists only active subjects' records, and an erased subject's key is gone anyway.
  */
-import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream';
 import { businessContext, mediaContext } from '../crypto/contexts.js';
 import { decryptObject, readHeader } from '../crypto/format.js';
 import { createDecryptStream } from '../crypto/stream.js';
@@ -29,9 +27,17 @@ import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { Vault } from '../vault/vault.js';
 import { existsSync } from 'node:fs';
-import { LineWriter } from '../line-writer.js';
 import { osError } from '../os-errors.js';
+import type { BlindIndexer } from '../crypto/blind-index.js';
 import { openOutputDir } from './output-dir.js';
+import { resolveIndexer } from './index-key.js';
+import { LeakChecker } from './leak-check.js';
+import { SEALED_SUFFIX } from './seal.js';
+import { ensureSigningKey, loadSigningKey } from './signing-key.js';
+import { openSink } from './sinks/open-sink.js';
+import { MANIFEST_FILE } from './sinks/manifest.js';
+import type { ExportFormat, ExportSink, SampleMedia } from './sinks/sink.js';
+import { SUMS_FILE } from './checksums.js';
 
 export interface ExportOptions {
   /**
@@ -50,6 +56,16 @@ export interface ExportOptions {
   vault?: Vault;
   keystore?: KeyStore;
   store?: ObjectStore;
+  /** `manifest` (manifest.jsonl + media/) or `webdataset` (tar shards). @default "manifest" */
+  format?: ExportFormat;
+  /** Webdataset shard size in bytes. @default 1e9 */
+  shardSize?: number;
+  /** age X25519 recipient (`age1…`): every file of the export is sealed to it (`NAME.age`). */
+  sealTo?: string;
+  /** A key file holding `indexKey`, for the leak check (index-key.ts says where else it is looked for). */
+  indexKeyFile?: string;
+  /** A blind indexer to use instead of a local index key (a KMS-backed one). */
+  indexer?: BlindIndexer;
 }
 
 export interface ExportSummary {
@@ -60,6 +76,14 @@ export interface ExportSummary {
   skipped: number;
   elapsedMs: number;
   manifest: string;
+  format: ExportFormat;
+  sealed: boolean;
+  /** SHA-256 of SHA256SUMS: pins every file of the export. */
+  manifestSha256: string;
+  /** Files SHA256SUMS lists. */
+  files: number;
+  /** Lines the leak check passed, and the blind-index lookups it made. */
+  leakCheck: { lines: number; lookups: number };
 }
 
 const EXT: Record<string, string> = {
@@ -93,12 +117,25 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
     throw new SunderError('FILE_NOT_FOUND', `no vault at ${layout.vault}; ingest something first or pass --data DIR`);
   }
   const keys = await loadRoleKeys(layout.keysDir, 'exporter');
+  const indexer = await resolveIndexer(options, layout.keysDir, keys);
   await ensureAuditKey(layout);
+  await ensureSigningKey(layout.keysDir);
+  const signingKey = await loadSigningKey(layout.keysDir);
   const output = await openOutputDir(options.out, options.force === undefined ? {} : { force: options.force });
   try {
-    const summary = await writeExport(options, layout, keys, output.dir, started);
+    const exportId = randomBytes(8).toString('hex');
+    const sink = openSink(options.format ?? 'manifest', output.dir, {
+      signing: { key: signingKey, exportId },
+      ...(options.sealTo === undefined ? {} : { sealTo: options.sealTo }),
+      ...(options.shardSize === undefined ? {} : { shardSize: options.shardSize }),
+    });
+    const summary = await writeExport(options, layout, keys, { sink, exportId, indexer }, started).catch(async (err: unknown) => {
+      await sink.abort();
+      throw err;
+    });
     await output.commit();
-    return { ...summary, manifest: join(output.target, 'manifest.jsonl') };
+    const main = summary.format === 'manifest' ? MANIFEST_FILE : SUMS_FILE;
+    return { ...summary, manifest: join(output.target, main) + (summary.sealed ? SEALED_SUFFIX : '') };
   } catch (err) {
     // No half export: the temporary folder holds decrypted data.
     await output.abort();
@@ -110,9 +147,10 @@ async function writeExport(
   options: ExportOptions,
   layout: Layout,
   keys: ReaderKeys,
-  outDir: string,
+  to: { sink: ExportSink; exportId: string; indexer: BlindIndexer },
   started: number,
 ): Promise<ExportSummary> {
+  const { sink, exportId } = to;
   const vault = options.vault ?? new SqliteVault(layout.vault);
   const keystore = options.keystore ?? new SqliteKeyStore(layout.keystore);
   const store = options.store ?? new FsObjectStore(layout.objects);
@@ -131,10 +169,11 @@ async function writeExport(
     checkedKeys !== undefined ? (await checkedKeys.row(keyId))?.wrappedExporter : (await keystore.rows([keyId])).get(keyId)?.wrappedExporter;
   // A fresh key per export: its ids and pseudonyms join with no other export's.
   const exportKey = randomBytes(32);
-  const exportId = randomBytes(8).toString('hex');
-  const manifest = join(outDir, 'manifest.jsonl');
-  const out = new LineWriter(manifest, 'the export manifest');
-  const summary: ExportSummary = { exportId, records: 0, media: 0, skipped: 0, elapsedMs: 0, manifest };
+  const leaks = new LeakChecker(to.indexer, vault);
+  const summary: ExportSummary = {
+    exportId, records: 0, media: 0, skipped: 0, elapsedMs: 0, manifest: '', format: sink.format, sealed: options.sealTo !== undefined,
+    manifestSha256: '', files: 0, leakCheck: { lines: 0, lookups: 0 },
+  };
   // A subject's export pseudonym, once per subject rather than one HMAC per record.
   const pseudonyms = new BoundedMap<string, string>(10_000);
   const exportPseudonym = (p: string): string => {
@@ -144,7 +183,6 @@ async function writeExport(
   };
   let segmentKey = '';
   let segment: Buffer | undefined;
-  let mediaDirMade = false;
   try {
     for await (const row of vault.listForExport(options.project === undefined ? {} : { project: options.project })) {
       // Withdrawn and erased subjects never leave (the vault lists every record; selection is here).
@@ -178,7 +216,7 @@ async function writeExport(
         context: businessContext(row.binding, row.pseudonym, row.project, row.recordId), objectId: Buffer.from(row.objectId, 'base64url'),
       }), summary.records);
       const obj = JSON.parse(Buffer.from(plain).toString('utf8')) as BusinessObject;
-      const line: Record<string, unknown> = {
+      const line: Record<string, unknown> & { id: string } = {
         id: scopedToken(exportKey, 'object', obj.id),
         pseudonym: exportPseudonym(obj.pseudonym),
         project: obj.project,
@@ -187,42 +225,37 @@ async function writeExport(
         attributes: obj.attributes,
         text: obj.text,
       };
-      if (obj.media.length > 0) {
-        if (!mediaDirMade) {
-          await mkdir(join(outDir, 'media'), { recursive: true });
-          mediaDirMade = true;
-        }
-        const files = [];
-        for (const m of obj.media) {
-          const fileId = scopedToken(exportKey, 'media', m.id);
-          const file = `media/${fileId}.${EXT[m.format] ?? 'bin'}`;
-          const media = createDecryptStream(identity, { context: mediaContext(row.binding, row.pseudonym, row.project, row.recordId, m.kind), objectId: Buffer.from(m.id, 'base64url') });
-          const source = await store.get(`media/${m.id}`);
-          await pipeline(source, media, createWriteStream(join(outDir, file))).catch((err: unknown) => {
-            throw bindingError(err, summary.records);
-          });
-          const { id: _id, ...rest } = m;
-          files.push({ id: fileId, file, ...rest });
-          summary.media++;
-        }
-        line.media = files;
+      // Before a byte of the object is written: no line that names a vault subject leaves.
+      await leaks.check(line, line.id);
+      const media: SampleMedia[] = [];
+      for (const m of obj.media) {
+        const decrypt = createDecryptStream(identity, { context: mediaContext(row.binding, row.pseudonym, row.project, row.recordId, m.kind), objectId: Buffer.from(m.id, 'base64url') });
+        // Read by the sink as it writes; an error on either side reaches the sink's read.
+        const stream = pipeline(await store.get(`media/${m.id}`), decrypt, () => undefined);
+        // The stored fields in their stored order; the sinks put the hash of what they wrote in `sha256`.
+        const { id: _id, ...meta } = m;
+        media.push({ id: scopedToken(exportKey, 'media', m.id), ext: EXT[m.format] ?? 'bin', stream, size: m.bytes, meta });
       }
-      await out.write(JSON.stringify(line) + '\n');
+      await sink.addSample(line, media).catch((err: unknown) => {
+        for (const m of media) m.stream.destroy();
+        throw bindingError(err, summary.records);
+      });
+      summary.media += media.length;
       summary.records++;
     }
   } catch (err) {
     await auditExport(layout, summary, options, err);
     throw err;
   } finally {
-    try {
-      await out.close();
-    } finally {
-      if (options.vault === undefined) await vault.close();
-      if (options.keystore === undefined) await keystore.close();
-    }
+    summary.leakCheck = { lines: leaks.lines, lookups: leaks.lookups };
+    if (options.vault === undefined) await vault.close();
+    if (options.keystore === undefined) await keystore.close();
   }
+  await sink.addFile('export.json', JSON.stringify({ exportId, format: sink.format, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
+  const written = await sink.finish();
+  summary.manifestSha256 = written.manifestSha256;
+  summary.files = written.files.length;
   summary.elapsedMs = Date.now() - started;
-  await writeFile(join(outDir, 'export.json'), JSON.stringify({ exportId, records: summary.records, media: summary.media, project: options.project ?? null }, null, 2) + '\n');
   await auditExport(layout, summary, options);
   return summary;
 }

@@ -84,7 +84,7 @@ describe('export faults and the output folder', () => {
     writeFileSync(join(out, 'stale.txt'), 'an older export');
     const r = await runCli(['--data', data, 'export', '--out', out, '--force']);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['export.json', 'manifest.jsonl', 'media']);
+    expect(readdirSync(out).sort()).toEqual(['README.md', 'SHA256SUMS', 'SHA256SUMS.minisig', 'export.json', 'manifest.jsonl', 'media']);
     expect(readdirSync(join(out, 'media'))).not.toContain('stale.wav');
     expect(manifestLines(out)).toBe(records);
     expect(leftovers(out)).toEqual([]);

@@ -68,7 +68,7 @@ describe('nothing identifying leaks', () => {
 
   it('names no file or object after anything in a record', () => {
     for (const f of filesBelow(dataDir).map((p) => p.slice(dataDir.length))) {
-      expect(f).toMatch(/^\/(writer-lock\.db|keys\/(ingest|officer|exporter|audit)\.json|audit\/audit\.(log|head)|vault\.db(-wal|-shm)?|keystore\.db(-wal|-shm)?|objects\/(segments|media)\/[A-Za-z0-9_-]+|runs\/[0-9-]+-[0-9a-f]+\/(outcomes\.ndjson|summary\.json))$/);
+      expect(f).toMatch(/^\/(writer-lock\.db|keys\/(ingest|officer|exporter|audit)\.json|keys\/signing\.(json|pub)|audit\/audit\.(log|head)|vault\.db(-wal|-shm)?|keystore\.db(-wal|-shm)?|objects\/(segments|media)\/[A-Za-z0-9_-]+|runs\/[0-9-]+-[0-9a-f]+\/(outcomes\.ndjson|summary\.json))$/);
     }
   });
 });

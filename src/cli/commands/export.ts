@@ -1,7 +1,9 @@
 /** `sunder export`: decrypts business objects with the exporter key into a customer dataset. */
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { openConfiguredStore } from '../../config/store-url.js';
 import { exportDataset } from '../../export/export.js';
+import { parseSize } from '../../export/sinks/open-sink.js';
+import { EXPORT_FORMATS, type ExportFormat } from '../../export/sinks/sink.js';
 import type { CliContext } from '../context.js';
 
 interface ExportCliOptions {
@@ -9,6 +11,10 @@ interface ExportCliOptions {
   force?: boolean;
   project?: string;
   json?: boolean;
+  format: ExportFormat;
+  shardSize: string;
+  sealTo?: string;
+  indexKey?: string;
 }
 
 export function exportCommand(ctx: CliContext): Command {
@@ -17,14 +23,21 @@ export function exportCommand(ctx: CliContext): Command {
     .requiredOption('--out <dir>', 'output folder (manifest.jsonl, media/): new or empty; written beside it and moved into place when complete')
     .option('--force', 'replace the contents of a non-empty output folder (once the new export is complete)')
     .option('--project <name>', 'only this project')
+    .addOption(new Option('--format <format>', 'manifest (manifest.jsonl + media/) or webdataset (tar shards)').choices(EXPORT_FORMATS).default('manifest'))
+    .option('--shard-size <size>', 'webdataset shard size (e.g. 1GB, 512MiB)', '1GB')
+    .option('--seal-to <recipient>', 'seal every file to this age X25519 recipient (age1...); opened with `age -d` or `sunder open-export`')
+    .option('--index-key <file>', 'key file holding the index key for the leak check (default: the exporter key file, else <keys>/ingest.json)')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
+      const shardSize = parseSize(opts.shardSize);
       const store = await openConfiguredStore(ctx.storeUrl());
       const s = await exportDataset({
-        ...ctx.layoutOpts(), out: opts.out, force: opts.force === true,
+        ...ctx.layoutOpts(), out: opts.out, force: opts.force === true, format: opts.format, shardSize,
         ...(opts.project === undefined ? {} : { project: opts.project }),
+        ...(opts.sealTo === undefined ? {} : { sealTo: opts.sealTo }),
+        ...(opts.indexKey === undefined ? {} : { indexKeyFile: opts.indexKey }),
         ...(store === undefined ? {} : { store }),
       }).finally(() => store?.close?.());
-      process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
+      process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms (${s.files} files signed, leak check over ${s.leakCheck.lines} lines)\n`);
     });
 }

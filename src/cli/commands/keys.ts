@@ -5,9 +5,11 @@
  * ingest host ends up holding only ingest.json.
  */
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { createRoleKeys } from '../../crypto/keys.js';
+import { ensureSigningKey, signingPublicPath } from '../../export/signing-key.js';
 import { layoutOf } from '../../layout.js';
 import { inspectDataFolder } from '../../pipeline/data-folder.js';
 import { Ingestor } from '../../pipeline/ingest.js';
@@ -43,6 +45,9 @@ async function createKeys(where: { dataDir?: string; keysDir?: string }, opts: K
     ...(opts.officerOut === undefined ? {} : { officer: opts.officerOut }),
     ...(opts.exporterOut === undefined ? {} : { exporter: opts.exporterOut }),
   });
+  // The export signing key lives beside the exporter key (the export would make it otherwise).
+  const exporterDir = dirname(files.find((f) => f.endsWith('exporter.json')) ?? join(layout.keysDir, 'exporter.json'));
+  if (await ensureSigningKey(exporterDir)) files.push(signingPublicPath(exporterDir));
   print(`created role keys:\n${files.map((f) => `  ${f}`).join('\n')}\n` +
     'ingestion hosts need only ingest.json; keep officer.json and exporter.json where those roles work.');
 }
