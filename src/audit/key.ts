@@ -36,7 +36,8 @@ export function auditKeyExists(keysDir: string): boolean {
   return existsSync(auditKeyPath(keysDir));
 }
 
-function fingerprintOf(signPublicKey: Uint8Array): string {
+/** The public name of a signing key: what checkpoints and reports call it. */
+export function fingerprintOf(signPublicKey: Uint8Array): string {
   return scopedToken(signPublicKey, 'sunder-audit-key', 'v1', 16);
 }
 

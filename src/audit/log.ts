@@ -22,6 +22,8 @@ import { threadId } from 'node:worker_threads';
 import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
 import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { rawLines } from './leaves.js';
+import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, RangeHasher, TreeBuilder, verifyConsistency } from './merkle.js';
 import type { AuditKey } from './key.js';
 import { processAlive } from '../process-alive.js';
 
@@ -62,6 +64,30 @@ export interface AuditVerifyReport {
   acknowledged: number;
   /** The first problem: the entry number (1-based) and what is wrong there. */
   problem?: { entry: number; kind: AuditProblem; message: string };
+  /**
+   * With `against`: how the log extends the kept checkpoint. `proof` is the RFC 6962
+   * consistency proof (base64 hashes) from its size to the log's, checked against its root and
+   * the log's; `legacy` marks a checkpoint from before the Merkle tree, whose third line is the
+   * chain head, matched against the MAC of entry `size` instead.
+   */
+  checkpoint?: { size: number; proof: string[]; legacy?: true };
+}
+
+/**
+ * One entry proven against a signed checkpoint, without the rest of the log: what a person
+ * can be given as evidence that an action about them is on the record (no personal data in it).
+ * Check it with `verifyReceipt` and the audit key's public half.
+ */
+export interface AuditReceipt {
+  /** The entry as stored; its canonical JSON bytes are the Merkle leaf. */
+  entry: AuditEntry;
+  /** 0-based position in the tree: `entry.seq - 1`. */
+  leafIndex: number;
+  treeSize: number;
+  /** RFC 6962 inclusion proof, standard base64 hashes, leaf's sibling first. */
+  inclusionProof: string[];
+  /** The signed note (C2SP tlog-checkpoint) of the tree of `treeSize` entries. */
+  checkpoint: string;
 }
 
 interface Head {
@@ -150,33 +176,79 @@ export class AuditLog {
     return (await this.walk(options.against === undefined ? undefined : openCheckpoint(options.against, this.key))).report;
   }
 
-  /** A signed checkpoint (C2SP signed note) of the log as it is now; refused if the log does not verify. */
+  /** A signed checkpoint (C2SP tlog-checkpoint: size and Merkle root) of the log as it is now; refused if the log does not verify. */
   async checkpoint(): Promise<string> {
-    const { report, last } = await this.walk(undefined);
+    const { report, root } = await this.walk(undefined);
     if (!report.ok) {
       throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no checkpoint signed`);
     }
-    return signCheckpoint(this.key, report.verified, last);
+    return signCheckpoint(this.key, report.verified, root);
   }
 
-  private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
+  /**
+   * An inclusion proof of entry `seq` (1-based) in the tree of the first `size` entries (all of
+   * them by default) and that tree's signed checkpoint; refused if the log does not verify.
+   * Two passes over the log (verify, then prove), holding O(log n) hashes.
+   */
+  async receipt(seq: number, options: { size?: number } = {}): Promise<AuditReceipt> {
+    const { report, bytes } = await this.walk(undefined);
+    if (!report.ok) {
+      throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no proof made`);
+    }
+    const treeSize = options.size ?? report.verified;
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > report.verified) {
+      throw new SunderError('AUDIT_ENTRY_NOT_FOUND', `expected a tree size from 1 to ${report.verified} (the entries in the log)`, { path: ['size'] });
+    }
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > treeSize) {
+      throw new SunderError('AUDIT_ENTRY_NOT_FOUND', `expected an entry number from 1 to ${treeSize}`, { path: ['entry'] });
+    }
+    const ranges = new RangeHasher(inclusionRanges(seq - 1, treeSize));
+    const tree = new TreeBuilder();
+    let line: Buffer | undefined;
+    for await (const raw of rawLines(this.file, bytes)) {
+      const leaf = leafHash(raw);
+      ranges.push(leaf);
+      tree.push(leaf);
+      if (tree.size === seq) line = Buffer.from(raw);
+      if (tree.size === treeSize) break;
+    }
+    if (line === undefined || tree.size !== treeSize) throw new SunderError('AUDIT_TAMPERED', 'the audit log changed while its proof was made; run `sunder audit verify`');
+    return {
+      entry: JSON.parse(line.toString('utf8')) as AuditEntry,
+      leafIndex: seq - 1,
+      treeSize,
+      inclusionProof: ranges.hashes().map((h) => h.toString('base64')),
+      checkpoint: signCheckpoint(this.key, treeSize, tree.root()),
+    };
+  }
+
+  private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string; root: Buffer; bytes: number }> {
     const { head, size } = this.snapshot();
     let expected = 1;
     let prev = this.genesis();
+    // The Merkle tree grows with the chain walk: leaves are the verified lines' bytes.
+    const tree = new TreeBuilder();
     const fail = (entry: number, kind: AuditProblem, message: string) => ({
       report: { ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message } },
       last: prev,
+      root: tree.root(),
+      bytes: size,
     });
     let macAtHead = head?.seq === 0 ? prev : undefined;
     let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
+    let rootAtCheckpoint = checkpoint?.size === 0 ? EMPTY_ROOT : undefined;
     if (size > 0) {
       for await (const { line, complete } of this.lines(size)) {
         if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
         const checked = this.checkLine(line, expected, prev);
         if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
         prev = checked;
+        tree.push(leafHash(Buffer.from(line, 'utf8')));
         if (expected === head?.seq) macAtHead = checked;
-        if (expected === checkpoint?.size) macAtCheckpoint = checked;
+        if (expected === checkpoint?.size) {
+          macAtCheckpoint = checked;
+          rootAtCheckpoint = tree.root();
+        }
         expected++;
       }
     }
@@ -188,11 +260,37 @@ export class AuditLog {
       if (checkpoint.size > count) {
         return fail(count + 1, 'checkpoint', `the checkpoint covers ${checkpoint.size} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
       }
-      if (macAtCheckpoint !== checkpoint.head) {
-        return fail(checkpoint.size, 'checkpoint', `entry ${checkpoint.size} is not the one the checkpoint signed: the log was rewritten at or before it`);
+      const root = tree.root();
+      if (rootAtCheckpoint !== undefined && rootAtCheckpoint.equals(checkpoint.root)) {
+        // The transparency-log check: a consistency proof from the kept tree head to today's,
+        // made from the log and verified against both roots.
+        const proof = await this.consistencyProof(checkpoint.size, count, size);
+        if (proof === undefined || !verifyConsistency(checkpoint.size, count, proof, checkpoint.root, root)) {
+          return fail(checkpoint.size, 'checkpoint', `the log of ${count} entries does not prove consistent with the checkpoint of ${checkpoint.size}: it changed while verified`);
+        }
+        return { report: { ok: true, verified: count, acknowledged: head.seq, checkpoint: { size: checkpoint.size, proof: proof.map((h) => h.toString('base64')) } }, last: prev, root, bytes: size };
+      }
+      if (macAtCheckpoint !== undefined && Buffer.from(macAtCheckpoint, 'base64url').equals(checkpoint.root)) {
+        return { report: { ok: true, verified: count, acknowledged: head.seq, checkpoint: { size: checkpoint.size, proof: [], legacy: true } }, last: prev, root, bytes: size };
+      }
+      // One root cannot say which leaf differs: the chain held, so whoever rewrote it held the
+      // key, and the change is somewhere in 1..size. An older kept checkpoint narrows it.
+      return fail(checkpoint.size, 'checkpoint',
+        `entries 1..${checkpoint.size} no longer hash to the checkpoint's root: an entry at or before entry ${checkpoint.size} was changed, removed, inserted or reordered, and the chain rebuilt with the audit key`);
+    }
+    return { report: { ok: true, verified: count, acknowledged: head.seq }, last: prev, root: tree.root(), bytes: size };
+  }
+
+  /** The consistency proof from `first` to `second` entries, read from the log up to byte `bytes`; undefined if it ended short. */
+  private async consistencyProof(first: number, second: number, bytes: number): Promise<Buffer[] | undefined> {
+    const ranges = new RangeHasher(consistencyRanges(first, second));
+    if (!ranges.done) {
+      for await (const raw of rawLines(this.file, bytes)) {
+        ranges.push(leafHash(raw));
+        if (ranges.done) break;
       }
     }
-    return { report: { ok: true, verified: count, acknowledged: head.seq }, last: prev };
+    return ranges.done ? ranges.hashes() : undefined;
   }
 
   /** Entries matching every given filter, in log order. Reads without verifying: run verify() for that. */

@@ -127,31 +127,57 @@ export function consistencyRanges(first: number, second: number): LeafRange[] {
 }
 
 /**
- * The hash of every range, in the order given, from one pass over the leaf hashes (any
- * iterable, e.g. a log file read line by line). Ranges must be disjoint; the pass stops after
- * the last range ends.
+ * Hashes of disjoint leaf ranges, filled as leaf hashes are pushed in order (0, 1, 2, ...), with
+ * one small builder alive at a time: how a proof is made from a log read once, front to back.
  */
-export async function hashRanges(leaves: AsyncIterable<Buffer> | Iterable<Buffer>, ranges: readonly LeafRange[]): Promise<Buffer[]> {
-  const order = ranges.map((r, i) => ({ ...r, i })).sort((a, b) => a.start - b.start);
-  const out: Buffer[] = new Array<Buffer>(ranges.length);
-  let at = 0;
-  let index = 0;
-  let builder: TreeBuilder | undefined;
-  if (order.length === 0) return out;
-  for await (const leaf of leaves) {
-    const r = order[at]!;
-    if (index >= r.start) {
-      builder ??= new TreeBuilder();
-      builder.push(leaf);
-      if (index === r.end - 1) {
-        out[r.i] = builder.root();
-        builder = undefined;
-        if (++at === order.length) return out;
+export class RangeHasher {
+  private readonly order: (LeafRange & { i: number })[];
+  private readonly out: Buffer[];
+  private at = 0;
+  private index = 0;
+  private builder: TreeBuilder | undefined;
+
+  constructor(ranges: readonly LeafRange[]) {
+    this.order = ranges.map((r, i) => ({ ...r, i })).sort((a, b) => a.start - b.start);
+    this.out = new Array<Buffer>(ranges.length);
+  }
+
+  /** True once every range has its hash: later leaves are not needed. */
+  get done(): boolean {
+    return this.at === this.order.length;
+  }
+
+  push(leaf: Buffer): void {
+    const r = this.order[this.at];
+    if (r !== undefined && this.index >= r.start) {
+      this.builder ??= new TreeBuilder();
+      this.builder.push(leaf);
+      if (this.index === r.end - 1) {
+        this.out[r.i] = this.builder.root();
+        this.builder = undefined;
+        this.at++;
       }
     }
-    index++;
+    this.index++;
   }
-  throw new RangeError(`the leaves ended at ${index}, before leaf ${order[at]!.end - 1} that a proof needs`);
+
+  /** The hashes, in the order the ranges were given; refused while a range is unfinished. */
+  hashes(): Buffer[] {
+    if (!this.done) throw new RangeError(`the leaves ended at ${this.index}, before leaf ${this.order[this.at]!.end - 1} that a proof needs`);
+    return this.out;
+  }
+}
+
+/** The hash of every range, in the order given, from one pass over the leaf hashes; stops after the last range ends. */
+export async function hashRanges(leaves: AsyncIterable<Buffer> | Iterable<Buffer>, ranges: readonly LeafRange[]): Promise<Buffer[]> {
+  const hasher = new RangeHasher(ranges);
+  if (!hasher.done) {
+    for await (const leaf of leaves) {
+      hasher.push(leaf);
+      if (hasher.done) break;
+    }
+  }
+  return hasher.hashes();
 }
 
 const isHash = (h: unknown): h is Uint8Array => h instanceof Uint8Array && h.length === HASH_SIZE;

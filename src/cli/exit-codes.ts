@@ -33,6 +33,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORE_DENIED',
   'STORE_VERSION',
   'REQUEST_NOT_FOUND',
+  'AUDIT_ENTRY_NOT_FOUND',
 ]);
 
 export function exitCodeOf(err: unknown): number {

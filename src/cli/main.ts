@@ -20,6 +20,7 @@ import { scanCommand } from './commands/scan.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
+import { registerAuditProve } from './commands/audit-prove.js';
 import { registerRequestClose } from './commands/request-close.js';
 import { registerRequestOpen } from './commands/request-open.js';
 import { registerRequests } from './commands/requests.js';
@@ -46,6 +47,7 @@ for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), e
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }
+registerAuditProve(program);
 
 program.parseAsync(process.argv).catch((thrown: unknown) => {
   const code = exitCodeOf(thrown);
