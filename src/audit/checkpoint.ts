@@ -59,6 +59,30 @@ export function signCheckpoint(key: AuditKey, size: number, root: Uint8Array): s
   return `${body}\n${DASH} ${origin} ${Buffer.concat([keyHash(origin, key.signPublicKey), Buffer.from(sig)]).toString('base64')}\n`;
 }
 
+/**
+ * The notes of a file that holds several, one after another (an auditor appending each day's
+ * checkpoint): a note ends at its last signature line, and the next begins with a line that is
+ * neither a signature nor blank. Each piece is then opened on its own, so a damaged one fails.
+ */
+export function splitNotes(text: string): string[] {
+  const notes: string[] = [];
+  let current: string[] = [];
+  let inSignatures = false;
+  const lines = text.split('\n');
+  const trailing = lines[lines.length - 1] === '' ? lines.pop() : undefined;
+  for (const line of lines) {
+    if (inSignatures && line !== '' && !line.startsWith('\u2014 ')) {
+      notes.push(current.join('\n') + '\n');
+      current = [];
+      inSignatures = false;
+    }
+    if (line === '' && current.length > 0) inSignatures = true;
+    current.push(line);
+  }
+  if (current.length > 0) notes.push(current.join('\n') + (trailing === undefined ? '' : '\n'));
+  return notes.length === 0 ? [text] : notes;
+}
+
 const bad = (message: string) => new SunderError('AUDIT_CHECKPOINT_INVALID', message);
 
 /** Parses and checks a signed checkpoint against the audit key's public half. */
