@@ -67,6 +67,9 @@ export type ErrorCode =
   | 'MEDIA_NOT_REGULAR'
   | 'MEDIA_TOO_LARGE'
   | 'MEDIA_TOO_MANY_PIXELS'
+  // recipients and the disclosure ledger
+  | 'RECIPIENT_EXISTS'
+  | 'RECIPIENT_UNKNOWN'
   | 'INTERNAL';
 
 export class SunderError extends Error {
