@@ -36,6 +36,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RECIPIENT_EXISTS',
   'RECIPIENT_UNKNOWN',
   'AUDIT_ENTRY_NOT_FOUND',
+  'INCIDENT_NOT_FOUND',
 ]);
 
 export function exitCodeOf(err: unknown): number {

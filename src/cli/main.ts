@@ -21,6 +21,7 @@ import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
 import { registerAuditProve } from './commands/audit-prove.js';
+import { registerIncident } from './commands/incident.js';
 import { registerRequestClose } from './commands/request-close.js';
 import { registerRequestOpen } from './commands/request-open.js';
 import { registerRequests } from './commands/requests.js';
@@ -48,6 +49,7 @@ for (const register of [registerAuditVerify, registerAuditList, registerAuditChe
   register(program);
 }
 registerAuditProve(program);
+registerIncident(program);
 
 program.parseAsync(process.argv).catch((thrown: unknown) => {
   const code = exitCodeOf(thrown);
