@@ -4,8 +4,8 @@
  *
  * - `macKey`: 32 random bytes; every audit entry is HMAC-SHA256'd with it, chained to the entry
  *   before. Whoever writes audit entries (every role's host) holds it.
- * - `signSecretKey` / `signPublicKey`: an ed25519 pair that signs checkpoints (the chain's
- *   size and head), so an auditor who keeps a checkpoint elsewhere can later prove that the log
+ * - `signSecretKey` / `signPublicKey`: an ed25519 pair that signs checkpoints (the log's
+ *   size and Merkle root), so an auditor who keeps a checkpoint elsewhere can later prove that the log
  *   still extends it, even against someone who holds the MAC key.
  */
 import { randomBytes } from 'node:crypto';
