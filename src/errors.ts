@@ -60,6 +60,10 @@ export type ErrorCode =
   | 'AUDIT_TAMPERED'
   | 'AUDIT_CHECKPOINT_INVALID'
   | 'AUDIT_LOCKED'
+  /** `audit prove`: no such entry, or a tree size past the log's end. */
+  | 'AUDIT_ENTRY_NOT_FOUND'
+  /** `incident affected --export`: the export is not in the disclosure ledger. */
+  | 'INCIDENT_NOT_FOUND'
   | 'REQUEST_INVALID'
   | 'REQUEST_NOT_FOUND'
   | 'MEDIA_NOT_REGULAR'

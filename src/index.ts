@@ -65,6 +65,9 @@ export { AUDIT_ACTIONS, AUDIT_ROLES, type AuditAction, type AuditRole, type Audi
 export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './audit/key.js';
 export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
 export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
+export { incidentAffected, type IncidentOptions, type IncidentReport, type IncidentScope, type Notification } from './rights/incident.js';
+export { auditReceipt, verifyReceipt, type AuditReceipt, type ReceiptCheck } from './audit/receipt.js';
+export { leafHash, nodeHash, EMPTY_ROOT, TreeBuilder, RangeHasher, inclusionRanges, consistencyRanges, hashRanges, verifyInclusion, verifyConsistency, rootOf, inclusionProof, consistencyProof, type LeafRange } from './audit/merkle.js';
 export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';
 
 // Export output: formats, signatures, sealing, leak verification

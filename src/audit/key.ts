@@ -4,8 +4,8 @@
  *
  * - `macKey`: 32 random bytes; every audit entry is HMAC-SHA256'd with it, chained to the entry
  *   before. Whoever writes audit entries (every role's host) holds it.
- * - `signSecretKey` / `signPublicKey`: an ed25519 pair that signs checkpoints (the chain's
- *   size and head), so an auditor who keeps a checkpoint elsewhere can later prove that the log
+ * - `signSecretKey` / `signPublicKey`: an ed25519 pair that signs checkpoints (the log's
+ *   size and Merkle root), so an auditor who keeps a checkpoint elsewhere can later prove that the log
  *   still extends it, even against someone who holds the MAC key.
  */
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,8 @@ export function auditKeyExists(keysDir: string): boolean {
   return existsSync(auditKeyPath(keysDir));
 }
 
-function fingerprintOf(signPublicKey: Uint8Array): string {
+/** The public name of a signing key: what checkpoints and reports call it. */
+export function fingerprintOf(signPublicKey: Uint8Array): string {
   return scopedToken(signPublicKey, 'sunder-audit-key', 'v1', 16);
 }
 

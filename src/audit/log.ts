@@ -21,7 +21,9 @@ import { createInterface } from 'node:readline';
 import { threadId } from 'node:worker_threads';
 import { SunderError } from '../errors.js';
 import { canonicalJson, checkEntryInput, pickInput, type AuditAction, type AuditEntry, type AuditEntryInput } from './entry.js';
-import { openCheckpoint, signCheckpoint, type Checkpoint } from './checkpoint.js';
+import { openCheckpoint, signCheckpoint, splitNotes, type Checkpoint } from './checkpoint.js';
+import { rawLines } from './leaves.js';
+import { consistencyRanges, EMPTY_ROOT, inclusionRanges, leafHash, RangeHasher, TreeBuilder, verifyConsistency } from './merkle.js';
 import type { AuditKey } from './key.js';
 import { processAlive } from '../process-alive.js';
 
@@ -60,8 +62,37 @@ export interface AuditVerifyReport {
   verified: number;
   /** Entries the sidecar acknowledges. */
   acknowledged: number;
-  /** The first problem: the entry number (1-based) and what is wrong there. */
-  problem?: { entry: number; kind: AuditProblem; message: string };
+  /**
+   * The first problem: the entry number (1-based) and what is wrong there. For a history
+   * rewritten with the key (`checkpoint`), `entry` is the failing checkpoint's size and
+   * `earliest` the first entry that can be the changed one (one past the last kept checkpoint
+   * that still holds).
+   */
+  problem?: { entry: number; kind: AuditProblem; message: string; earliest?: number };
+  /**
+   * With `against`: how the log extends the (latest) kept checkpoint. `proof` is the RFC 6962
+   * consistency proof (base64 hashes) from its size to the log's, checked against its root and
+   * the log's; `legacy` marks a checkpoint from before the Merkle tree, whose third line is the
+   * chain head, matched against the MAC of entry `size` instead.
+   */
+  checkpoint?: { size: number; proof: string[]; legacy?: true };
+}
+
+/**
+ * One entry proven against a signed checkpoint, without the rest of the log: what a person
+ * can be given as evidence that an action about them is on the record (no personal data in it).
+ * Check it with `verifyReceipt` and the audit key's public half.
+ */
+export interface AuditReceipt {
+  /** The entry as stored; its canonical JSON bytes are the Merkle leaf. */
+  entry: AuditEntry;
+  /** 0-based position in the tree: `entry.seq - 1`. */
+  leafIndex: number;
+  treeSize: number;
+  /** RFC 6962 inclusion proof, standard base64 hashes, leaf's sibling first. */
+  inclusionProof: string[];
+  /** The signed note (C2SP tlog-checkpoint) of the tree of `treeSize` entries. */
+  checkpoint: string;
 }
 
 interface Head {
@@ -143,40 +174,86 @@ export class AuditLog {
   }
 
   /**
-   * Walks the whole chain and the sidecar, and checks that the log extends `against` (a signed
-   * checkpoint kept elsewhere) when given; reports the first broken entry.
+   * Walks the whole chain and the sidecar, and checks that the log extends `against` (signed
+   * checkpoints kept elsewhere: one note, or several one after another, as `sunder audit
+   * checkpoint >> kept.txt` collects them) when given; reports the first broken entry.
    */
   async verify(options: { against?: string } = {}): Promise<AuditVerifyReport> {
-    return (await this.walk(options.against === undefined ? undefined : openCheckpoint(options.against, this.key))).report;
+    return (await this.walk(options.against === undefined ? [] : splitNotes(options.against).map((note) => openCheckpoint(note, this.key)))).report;
   }
 
-  /** A signed checkpoint (C2SP signed note) of the log as it is now; refused if the log does not verify. */
+  /** A signed checkpoint (C2SP tlog-checkpoint: size and Merkle root) of the log as it is now; refused if the log does not verify. */
   async checkpoint(): Promise<string> {
-    const { report, last } = await this.walk(undefined);
+    const { report, root } = await this.walk([]);
     if (!report.ok) {
       throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no checkpoint signed`);
     }
-    return signCheckpoint(this.key, report.verified, last);
+    return signCheckpoint(this.key, report.verified, root);
   }
 
-  private async walk(checkpoint: Checkpoint | undefined): Promise<{ report: AuditVerifyReport; last: string }> {
+  /**
+   * An inclusion proof of entry `seq` (1-based) in the tree of the first `size` entries (all of
+   * them by default) and that tree's signed checkpoint; refused if the log does not verify.
+   * Two passes over the log (verify, then prove), holding O(log n) hashes.
+   */
+  async receipt(seq: number, options: { size?: number } = {}): Promise<AuditReceipt> {
+    const { report, bytes } = await this.walk([]);
+    if (!report.ok) {
+      throw new SunderError('AUDIT_TAMPERED', `the audit log is broken at entry ${report.problem!.entry} (${report.problem!.kind}); no proof made`);
+    }
+    const treeSize = options.size ?? report.verified;
+    if (!Number.isSafeInteger(treeSize) || treeSize < 1 || treeSize > report.verified) {
+      throw new SunderError('AUDIT_ENTRY_NOT_FOUND', `expected a tree size from 1 to ${report.verified} (the entries in the log)`, { path: ['size'] });
+    }
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > treeSize) {
+      throw new SunderError('AUDIT_ENTRY_NOT_FOUND', `expected an entry number from 1 to ${treeSize}`, { path: ['entry'] });
+    }
+    const ranges = new RangeHasher(inclusionRanges(seq - 1, treeSize));
+    const tree = new TreeBuilder();
+    let line: Buffer | undefined;
+    for await (const raw of rawLines(this.file, bytes)) {
+      const leaf = leafHash(raw);
+      ranges.push(leaf);
+      tree.push(leaf);
+      if (tree.size === seq) line = Buffer.from(raw);
+      if (tree.size === treeSize) break;
+    }
+    if (line === undefined || tree.size !== treeSize) throw new SunderError('AUDIT_TAMPERED', 'the audit log changed while its proof was made; run `sunder audit verify`');
+    return {
+      entry: JSON.parse(line.toString('utf8')) as AuditEntry,
+      leafIndex: seq - 1,
+      treeSize,
+      inclusionProof: ranges.hashes().map((h) => h.toString('base64')),
+      checkpoint: signCheckpoint(this.key, treeSize, tree.root()),
+    };
+  }
+
+  private async walk(kept: readonly Checkpoint[]): Promise<{ report: AuditVerifyReport; last: string; root: Buffer; bytes: number }> {
     const { head, size } = this.snapshot();
     let expected = 1;
     let prev = this.genesis();
-    const fail = (entry: number, kind: AuditProblem, message: string) => ({
-      report: { ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message } },
+    // The Merkle tree grows with the chain walk: leaves are the verified lines' bytes.
+    const tree = new TreeBuilder();
+    const fail = (entry: number, kind: AuditProblem, message: string, earliest?: number) => ({
+      report: { ok: false, verified: entry - 1, acknowledged: head?.seq ?? 0, problem: { entry, kind, message, ...(earliest === undefined ? {} : { earliest }) } },
       last: prev,
+      root: tree.root(),
+      bytes: size,
     });
+    // What the log holds at each kept checkpoint's size: the chain MAC and the tree root there.
+    const at = new Map<number, { mac: string; root: Buffer }>();
+    const wanted = new Set(kept.map((c) => c.size));
+    if (wanted.has(0)) at.set(0, { mac: prev, root: EMPTY_ROOT });
     let macAtHead = head?.seq === 0 ? prev : undefined;
-    let macAtCheckpoint = checkpoint?.size === 0 ? prev : undefined;
     if (size > 0) {
       for await (const { line, complete } of this.lines(size)) {
         if (!complete) return fail(expected, 'torn', `entry ${expected} is incomplete (the log ends mid-line)`);
         const checked = this.checkLine(line, expected, prev);
         if (typeof checked !== 'string') return fail(expected, checked.kind, checked.message);
         prev = checked;
+        tree.push(leafHash(Buffer.from(line, 'utf8')));
         if (expected === head?.seq) macAtHead = checked;
-        if (expected === checkpoint?.size) macAtCheckpoint = checked;
+        if (wanted.has(expected)) at.set(expected, { mac: checked, root: tree.root() });
         expected++;
       }
     }
@@ -184,15 +261,47 @@ export class AuditLog {
     if (head === undefined) return fail(count + 1, 'head', `the sidecar ${this.headFile} is missing or not MACed with this audit key`);
     if (head.seq > count) return fail(count + 1, 'truncated', `the sidecar acknowledges ${head.seq} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
     if (macAtHead !== head.mac) return fail(head.seq, 'truncated', `entry ${head.seq} is not the one the sidecar acknowledged: the tail was replaced`);
-    if (checkpoint !== undefined) {
-      if (checkpoint.size > count) {
-        return fail(count + 1, 'checkpoint', `the checkpoint covers ${checkpoint.size} entries, the log holds ${count}: entry ${count + 1} onwards is gone`);
+    const root = tree.root();
+    // Oldest first: the first kept checkpoint the log no longer extends bounds the change from
+    // above, the last one it still extends from below.
+    let held: { size: number; proof: string[]; legacy?: true } | undefined;
+    for (const checkpoint of [...kept].sort((x, y) => x.size - y.size)) {
+      const earliest = (held?.size ?? 0) + 1;
+      const where = earliest === checkpoint.size ? `entry ${checkpoint.size}` : `an entry from ${earliest} to ${checkpoint.size}`;
+      const there = at.get(checkpoint.size);
+      if (there === undefined) {
+        return fail(count + 1, 'checkpoint', `the checkpoint covers ${checkpoint.size} entries, the log holds ${count}: entry ${count + 1} onwards is gone`, earliest);
       }
-      if (macAtCheckpoint !== checkpoint.head) {
-        return fail(checkpoint.size, 'checkpoint', `entry ${checkpoint.size} is not the one the checkpoint signed: the log was rewritten at or before it`);
+      if (there.root.equals(checkpoint.root)) {
+        // The transparency-log check: a consistency proof from the kept tree head to today's,
+        // made from the log and verified against both roots.
+        const proof = await this.consistencyProof(checkpoint.size, count, size);
+        if (proof === undefined || !verifyConsistency(checkpoint.size, count, proof, checkpoint.root, root)) {
+          return fail(checkpoint.size, 'checkpoint', `the log of ${count} entries does not prove consistent with the checkpoint of ${checkpoint.size}: it changed while verified`);
+        }
+        held = { size: checkpoint.size, proof: proof.map((h) => h.toString('base64')) };
+      } else if (Buffer.from(there.mac, 'base64url').equals(checkpoint.root)) {
+        held = { size: checkpoint.size, proof: [], legacy: true };
+      } else {
+        // One root cannot say which leaf differs: the chain held, so whoever rewrote it held the
+        // key. An older kept checkpoint that still holds narrows it (`earliest`).
+        return fail(checkpoint.size, 'checkpoint',
+          `entries 1..${checkpoint.size} no longer hash to the checkpoint's root: ${where} was changed, removed, inserted or reordered, and the chain rebuilt with the audit key`, earliest);
       }
     }
-    return { report: { ok: true, verified: count, acknowledged: head.seq }, last: prev };
+    return { report: { ok: true, verified: count, acknowledged: head.seq, ...(held === undefined ? {} : { checkpoint: held }) }, last: prev, root, bytes: size };
+  }
+
+  /** The consistency proof from `first` to `second` entries, read from the log up to byte `bytes`; undefined if it ended short. */
+  private async consistencyProof(first: number, second: number, bytes: number): Promise<Buffer[] | undefined> {
+    const ranges = new RangeHasher(consistencyRanges(first, second));
+    if (!ranges.done) {
+      for await (const raw of rawLines(this.file, bytes)) {
+        ranges.push(leafHash(raw));
+        if (ranges.done) break;
+      }
+    }
+    return ranges.done ? ranges.hashes() : undefined;
   }
 
   /** Entries matching every given filter, in log order. Reads without verifying: run verify() for that. */

@@ -35,6 +35,8 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'REQUEST_NOT_FOUND',
   'RECIPIENT_EXISTS',
   'RECIPIENT_UNKNOWN',
+  'AUDIT_ENTRY_NOT_FOUND',
+  'INCIDENT_NOT_FOUND',
 ]);
 
 export function exitCodeOf(err: unknown): number {

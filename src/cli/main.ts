@@ -20,6 +20,8 @@ import { scanCommand } from './commands/scan.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
+import { registerAuditProve } from './commands/audit-prove.js';
+import { registerIncident } from './commands/incident.js';
 import { registerRequestClose } from './commands/request-close.js';
 import { registerRequestOpen } from './commands/request-open.js';
 import { registerRequests } from './commands/requests.js';
@@ -51,6 +53,8 @@ for (const command of [verifyExportCommand(ctx), openExportCommand()]) {
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }
+registerAuditProve(program);
+registerIncident(program);
 
 program.parseAsync(process.argv).catch((thrown: unknown) => {
   const code = exitCodeOf(thrown);

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { describe, expect, it } from 'vitest';
 import { openCheckpoint, signCheckpoint } from '../../src/audit/checkpoint.js';
+import { EMPTY_ROOT, verifyConsistency } from '../../src/audit/merkle.js';
 import type { AuditEntryInput } from '../../src/audit/entry.js';
 import { createAuditKey, type AuditKey } from '../../src/audit/key.js';
 import { AuditLog } from '../../src/audit/log.js';
@@ -52,9 +53,10 @@ describe('audit checkpoints', () => {
     // The native signature is plain ed25519: tweetnacl (the key pair's maker) accepts it.
     const raw = Buffer.from(lines[4]!.split(' ')[2]!, 'base64');
     expect(nacl.sign.detached.verify(Buffer.from(note.split('\n\n')[0] + '\n'), raw.subarray(4), key.signPublicKey)).toBe(true);
-    expect(await log.verify({ against: note })).toEqual({ ok: true, verified: 4, acknowledged: 4 });
+    expect(await log.verify({ against: note })).toEqual({ ok: true, verified: 4, acknowledged: 4, checkpoint: { size: 4, proof: [] } });
     await log.append(entry(5));
-    expect(await log.verify({ against: note })).toEqual({ ok: true, verified: 5, acknowledged: 5 });
+    expect(await log.verify({ against: note })).toMatchObject({ ok: true, verified: 5, acknowledged: 5, checkpoint: { size: 4 } });
+    expect((await log.verify({ against: note })).checkpoint!.proof).toHaveLength(1); // 4 -> 5: entry 5's leaf; the root of 1..4 is the checkpoint's
     // An empty log has a checkpoint too.
     const empty = await setup(0);
     expect(await empty.log.verify({ against: await empty.log.checkpoint() })).toMatchObject({ ok: true, verified: 0 });
@@ -144,24 +146,32 @@ describe('audit checkpoints', () => {
     expect((await log.verify({ against: extra })).ok).toBe(true);
   });
 
-  it('fails well-signed checkpoints that lie: size off by one, doubled, halved; wrong, random or empty head', async () => {
+  it('fails well-signed checkpoints that lie: size off by one, doubled, halved; wrong, random or empty root', async () => {
     const { log, key } = await setup(6);
     const real = openCheckpoint(await log.checkpoint(), key);
-    const signed = (size: number, head: string) => signCheckpoint(key, size, head);
-    const macOf = (i: number) => log.macAt(i)!;
+    const signed = (size: number, root: Uint8Array) => signCheckpoint(key, size, root);
+    const rootAt = async (size: number) => openCheckpoint((await log.receipt(1, { size })).checkpoint, key).root;
+    const macOf = (i: number) => Buffer.from(log.macAt(i)!, 'base64url');
     const lies: Record<string, string> = {
-      'size + 1': signed(7, real.head),
-      'size - 1': signed(5, real.head),
-      'size doubled': signed(12, real.head),
-      'size halved': signed(3, real.head),
-      'size 0': signed(0, real.head),
-      'head of entry 5': signed(6, macOf(5)),
-      'head of entry 1': signed(6, macOf(1)),
-      'random head': signed(6, Buffer.from(nacl.randomBytes(32)).toString('base64url')),
-      'zero head': signed(6, Buffer.alloc(32).toString('base64url')),
+      'size + 1': signed(7, real.root),
+      'size - 1': signed(5, real.root),
+      'size doubled': signed(12, real.root),
+      'size halved': signed(3, real.root),
+      'size 0': signed(0, real.root),
+      'root of size 5': signed(6, await rootAt(5)),
+      'root of size 1': signed(6, await rootAt(1)),
+      'random root': signed(6, nacl.randomBytes(32)),
+      'zero root': signed(6, Buffer.alloc(32)),
+      'empty-tree root': signed(6, EMPTY_ROOT),
+      'chain head of entry 5': signed(6, macOf(5)),
     };
     for (const [name, note] of Object.entries(lies)) expect(await fails(log, note), name).toBe(true);
-    expect(await fails(log, signed(3, macOf(3)))).toBe(false); // a true older checkpoint holds
+    // A true older checkpoint holds, proven by a consistency proof from its size to today's.
+    const older = await log.verify({ against: signed(3, await rootAt(3)) });
+    expect(older).toMatchObject({ ok: true, verified: 6, checkpoint: { size: 3 } });
+    expect(verifyConsistency(3, 6, older.checkpoint!.proof.map((h) => Buffer.from(h, 'base64')), await rootAt(3), real.root)).toBe(true);
+    // A note from before the Merkle tree (the chain head on its third line) still verifies, marked legacy.
+    expect(await log.verify({ against: signed(3, macOf(3)) })).toMatchObject({ ok: true, checkpoint: { size: 3, proof: [], legacy: true } });
   });
 
   it('sunder audit checkpoint and verify --against through the command files', async () => {
@@ -184,7 +194,7 @@ describe('audit checkpoints', () => {
     } finally {
       spy.mockRestore();
     }
-    expect(JSON.parse(out)).toEqual({ ok: true, verified: 2, acknowledged: 2 });
+    expect(JSON.parse(out)).toEqual({ ok: true, verified: 2, acknowledged: 2, checkpoint: { size: 2, proof: [] } });
     expect(openCheckpoint(await log.checkpoint(), (log as unknown as { key: AuditKey }).key).size).toBe(2);
   });
 });

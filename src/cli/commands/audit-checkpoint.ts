@@ -6,7 +6,7 @@ import { auditCommand, layoutOfCommand } from './audit-command.js';
 export function registerAuditCheckpoint(program: Command): void {
   auditCommand(program)
     .command('checkpoint')
-    .description('print a signed checkpoint (C2SP signed note: size and chain head) of the verified log; keep it off the hosts that write the log')
+    .description('print a signed checkpoint (C2SP tlog-checkpoint: size and RFC 6962 Merkle root) of the verified log; keep it off the hosts that write the log')
     .action(async (_opts: unknown, cmd: Command) => {
       const log = await openAuditLog(layoutOfCommand(cmd), { create: false });
       process.stdout.write(await log.checkpoint());
