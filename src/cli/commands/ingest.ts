@@ -17,6 +17,8 @@ interface IngestCliOptions {
   policy?: string;
   mediaRoot?: string;
   json?: boolean;
+  officerOut?: string;
+  exporterOut?: string;
 }
 
 export function ingestCommand(ctx: CliContext): Command {
@@ -28,6 +30,8 @@ export function ingestCommand(ctx: CliContext): Command {
     .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
     .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder; for standard input, the working directory)')
     .option('--json', 'print one JSON summary as the last line of stdout')
+    .option('--officer-out <path>', 'first ingest of a brand-new folder only: write officer.json here (a file, or a folder) instead of the keys folder')
+    .option('--exporter-out <path>', 'first ingest of a brand-new folder only: write exporter.json here (a file, or a folder) instead of the keys folder')
     .action(async (files: string[], opts: IngestCliOptions) => {
       // Before anything is created (keys, a data directory): a typo in a path changes nothing.
       if (files.filter((f) => f === '-').length > 1) throw new SunderError('CONFIG_INVALID', 'standard input (-) can be read only once');
@@ -42,6 +46,7 @@ export function ingestCommand(ctx: CliContext): Command {
         ...(policy === undefined ? {} : { policy }),
         ...(store === undefined ? {} : { store }),
         media: createMediaStep,
+        keyFiles: { ...(opts.officerOut === undefined ? {} : { officer: opts.officerOut }), ...(opts.exporterOut === undefined ? {} : { exporter: opts.exporterOut }) },
         onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
       });
       const total: Omit<RunSummary, 'runId' | 'outcomesFile'> & { runs: string[]; outcomesFiles: string[] } = {
