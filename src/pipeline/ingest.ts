@@ -34,6 +34,7 @@ import { BatchQueue } from './batch-queue.js';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { initDataFolder, inspectDataFolder } from './data-folder.js';
+import type { MediaStepContext } from './media-step.js';
 import { privateDir } from '../dirs.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
@@ -63,7 +64,7 @@ export interface IngestorOptions {
   /** How long a batch waits for more records from a slow source. @default 200 */
   maxBatchDelayMs?: number;
   /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
-  media?: (ctx: { store: ObjectStore; mediaRoot: string }) => MediaStep;
+  media?: (ctx: MediaStepContext) => MediaStep;
   /**
    * Worker threads that seal records (scan, mask, encrypt) beside the main thread.
    * @default os.availableParallelism() - 1
@@ -289,7 +290,7 @@ export class Ingestor {
         // The overlay and key caches are the Ingestor's, shared by its runs (batch-queue.ts).
         sender: new X25519Sender(), sealer, runId,
         publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
-        ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
+        ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot, limits: { maxBytes: this.policy.input.maxMediaBytes, maxPixels: this.policy.input.maxMediaPixels } }) }),
         ...(this.options.blindIndexer === undefined ? {} : { indexer: this.options.blindIndexer }),
       };
       const record = async (result: BatchResult): Promise<void> => {
