@@ -65,3 +65,6 @@ export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './aud
 export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
 export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
 export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';
+export { resolveConfig, readConfigFile, layoutOptionsOf, storeUrlOf, storeEnvOf, CONFIG_FILE_NAMES, CONFIG_ENV, type ResolvedConfig, type ResolveOptions, type ConfigFlags, type Setting, type ConfigSource } from './config/resolve.js';
+export { configSchema, type ConfigFile } from './config/schema.js';
+export { maskSecrets } from './config/mask.js';

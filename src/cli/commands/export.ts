@@ -19,7 +19,7 @@ export function exportCommand(ctx: CliContext): Command {
     .option('--project <name>', 'only this project')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
-      const store = await openConfiguredStore(ctx.storeUrl());
+      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
       const s = await exportDataset({
         ...ctx.layoutOpts(), out: opts.out, force: opts.force === true,
         ...(opts.project === undefined ? {} : { project: opts.project }),

@@ -61,8 +61,10 @@ export function ingestCommand(ctx: CliContext): Command {
         if (file === '-') continue;
         if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
       }
-      const policy = withMediaLimits(opts.policy === undefined ? undefined : await loadPolicy(opts.policy), opts);
-      const store = await openConfiguredStore(ctx.storeUrl());
+      // --policy, else the configured policy file (SUNDER_POLICY or the config file's `policy`).
+      const policyFile = opts.policy ?? ctx.config().policy?.value;
+      const policy = withMediaLimits(policyFile === undefined ? undefined : await loadPolicy(policyFile), opts);
+      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
       const ingestor = await Ingestor.open({
         ...ctx.layoutOpts(),
         ...(policy === undefined ? {} : { policy }),
