@@ -68,3 +68,4 @@ export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsReq
 export { resolveConfig, readConfigFile, layoutOptionsOf, storeUrlOf, storeEnvOf, CONFIG_FILE_NAMES, CONFIG_ENV, type ResolvedConfig, type ResolveOptions, type ConfigFlags, type Setting, type ConfigSource } from './config/resolve.js';
 export { configSchema, type ConfigFile } from './config/schema.js';
 export { maskSecrets } from './config/mask.js';
+export { collectStats, OBJECT_PREFIXES, type StoreStats, type StatsOptions } from './stats/stats.js';

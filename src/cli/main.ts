@@ -18,6 +18,7 @@ import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { scanCommand } from './commands/scan.js';
+import { statsCommand } from './commands/stats.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
@@ -46,6 +47,7 @@ for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), e
   program.addCommand(command.copyInheritedSettings(program));
 }
 program.addCommand(configCommand(ctx).copyInheritedSettings(program));
+program.addCommand(statsCommand(ctx).copyInheritedSettings(program));
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }
