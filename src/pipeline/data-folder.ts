@@ -123,7 +123,8 @@ export function keysCreatedNotice(keysDir: string, files: string[]): string {
   const [ingest, officer, exporter] = files as [string, string, string];
   const local = [officer, exporter].filter((f) => dirname(f) === keysDir).map((f) => basename(f));
   const placed = [officer, exporter].filter((f) => dirname(f) !== keysDir);
-  const parts = [`created ${ingest} (index and pseudonym keys, the officer's and exporter's public keys)`];
+  const parts = [`created role keys in ${dirname(ingest)}: ${basename(ingest)} (index and pseudonym keys, the officer's and exporter's public keys)` +
+    (local.length > 0 ? `, ${local.join(', ')}` : '')];
   if (placed.length > 0) parts.push(`wrote ${placed.map((f) => `${basename(f, '.json')}'s secret key to ${f}`).join(' and ')}`);
   if (local.length > 0) {
     parts.push(`generated the ${local.map((f) => basename(f, '.json')).join(' and ')} SECRET key${local.length > 1 ? 's' : ''} ` +

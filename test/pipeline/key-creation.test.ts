@@ -46,7 +46,7 @@ describe('making the role keys', () => {
     const r = await cli(['--data', data, 'ingest', recordsFile()]);
     expect(r.code, r.stderr).toBe(0);
     const keys = join(data, 'keys');
-    expect(r.stderr).toContain(`${keys}/ingest.json`);
+    expect(r.stderr).toContain(`created role keys in ${keys}: ingest.json`);
     expect(r.stderr).toMatch(/generated the officer and exporter SECRET keys in .* \(officer\.json, exporter\.json\) for a one-machine trial/);
     expect(r.stderr).toContain('sunder keys --officer-out F --exporter-out F');
     expect(roleFiles(keys)).toEqual(['exporter.json', 'ingest.json', 'officer.json']);
