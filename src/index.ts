@@ -78,3 +78,7 @@ export { verifyExport, type VerifyExportOptions, type VerifyReport, type VerifyP
 export { openExport, type OpenExportOptions } from './export/open-export.js';
 export { ensureSigningKey, loadSigningKey, loadSigningPublicKey, signingKeyPath, signingPublicPath } from './export/signing-key.js';
 export { signMinisign, verifyMinisign, formatPublicKey, parsePublicKey, generateMinisignKey, type MinisignKey } from './crypto/minisign.js';
+export { resolveConfig, readConfigFile, layoutOptionsOf, storeUrlOf, storeEnvOf, CONFIG_FILE_NAMES, CONFIG_ENV, type ResolvedConfig, type ResolveOptions, type ConfigFlags, type Setting, type ConfigSource } from './config/resolve.js';
+export { configSchema, type ConfigFile } from './config/schema.js';
+export { maskSecrets } from './config/mask.js';
+export { collectStats, OBJECT_PREFIXES, type StoreStats, type StatsOptions } from './stats/stats.js';

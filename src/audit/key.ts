@@ -10,7 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import nacl from 'tweetnacl';
 import { SunderError } from '../errors.js';
@@ -54,8 +54,14 @@ export async function createAuditKey(keysDir: string): Promise<{ file: string; k
     macKey: b64(macKey), signPublicKey: b64(pair.publicKey), signSecretKey: b64(pair.secretKey),
   };
   const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, JSON.stringify(json, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
-  await rename(tmp, file);
+  try {
+    await writeFile(tmp, JSON.stringify(json, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    await rename(tmp, file);
+  } finally {
+    // A failed write or rename (a full disk) must not leave a half key file beside the keys:
+    // found by the full init fault matrix at write 16 (audit.json.tmp-<pid> left behind).
+    await rm(tmp, { force: true });
+  }
   return { file, key: { macKey, signPublicKey: pair.publicKey, signSecretKey: pair.secretKey, fingerprint: fingerprintOf(pair.publicKey) } };
 }
 

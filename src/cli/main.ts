@@ -11,12 +11,14 @@ import { layoutOf } from '../layout.js';
 import { osError } from '../os-errors.js';
 import { contextOf } from './context.js';
 import { exitCodeOf } from './exit-codes.js';
+import { configCommand } from './commands/config-show.js';
 import { exportCommand } from './commands/export.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { scanCommand } from './commands/scan.js';
+import { statsCommand } from './commands/stats.js';
 import { registerAuditCheckpoint } from './commands/audit-checkpoint.js';
 import { registerAuditList } from './commands/audit-list.js';
 import { registerAuditVerify } from './commands/audit-verify.js';
@@ -37,6 +39,7 @@ const program = new Command('sunder')
   .addOption(new Option('--data <dir>', 'data directory of the embedded default').env('SUNDER_DATA').default('sunder-data'))
   .addOption(new Option('--keys <dir>', 'folder of the role key files (default: <data>/keys)').env('SUNDER_KEYS'))
   .option('--store <url>', 'object store: file:///path or s3://bucket/prefix (default: $SUNDER_STORE, else <data>/objects)')
+  .option('--config <file>', 'configuration file (default: $SUNDER_CONFIG, else sunder.config.json|.yaml|.yml in the working directory)')
   .showHelpAfterError()
   // Usage errors throw (CommanderError) instead of exiting 1, so they get exit code 2 below.
   .exitOverride();
@@ -50,6 +53,8 @@ for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), e
 for (const command of [verifyExportCommand(ctx), openExportCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
+program.addCommand(configCommand(ctx).copyInheritedSettings(program));
+program.addCommand(statsCommand(ctx).copyInheritedSettings(program));
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }
@@ -61,7 +66,7 @@ program.parseAsync(process.argv).catch((thrown: unknown) => {
   // Commander has printed its own message (or the help) already.
   if (thrown instanceof Error && thrown.name === 'CommanderError') process.exit(code);
   // An OS error that no inner layer named: the data folder is the best path we know.
-  const err = osError(thrown, { what: 'the data folder', path: layoutOf(ctx.layoutOpts()).dataDir });
+  const err = osError(thrown, { what: 'the data folder', path: layoutOf({ dataDir: ctx.dataDirForErrors() }).dataDir });
   if (isSunderError(err)) process.stderr.write(`sunder: ${err.message.replace(/^\[sunder\] /, '')} (${err.code})\n`);
   else process.stderr.write(`sunder: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(isSunderError(err) ? exitCodeOf(err) : code);

@@ -165,6 +165,20 @@ export async function createRoleKeys(keysDir: string, paths: Partial<Record<Role
   return { files: written };
 }
 
+/**
+ * What to do about a missing key file. The reader keys are never made again on their own: a new
+ * officer or exporter key would open nothing already stored, so the message points at where the
+ * file should be, not at a command that would replace it.
+ */
+function missingKeyMessage(role: Role, file: string): string {
+  if (role === 'ingest') {
+    return `no ingest key at ${file}: pass --keys DIR (the folder holding ingest.json), or make the role keys first ` +
+      'with `sunder keys --officer-out F --exporter-out F`';
+  }
+  return `no ${role} key at ${file}: the ${role}'s key file is kept where that role works; pass --keys DIR ` +
+    `(the folder holding ${role}.json). It is never made again: a new key would open nothing already stored`;
+}
+
 export async function loadRoleKeys(keysDir: string, role: 'ingest'): Promise<IngestKeys>;
 export async function loadRoleKeys(keysDir: string, role: 'officer' | 'exporter'): Promise<ReaderKeys>;
 export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKeys> {
@@ -174,7 +188,7 @@ export async function loadRoleKeys(keysDir: string, role: Role): Promise<RoleKey
   try {
     raw = await readFile(file, 'utf8');
   } catch {
-    throw new SunderError('KEYS_MISSING', `no ${role} key at ${file}; run \`sunder init\` or pass --keys DIR`);
+    throw new SunderError('KEYS_MISSING', missingKeyMessage(role, file), { path: [role] });
   }
   let json: Record<string, unknown>;
   try {

@@ -4,6 +4,15 @@
  */
 import { mediaError } from './fail.js';
 
+/** Largest media file accepted by default (policy `input.maxMediaBytes`). */
+export const DEFAULT_MAX_MEDIA_BYTES = 4 * 1024 ** 3;
+
+/** The media limits a run applies: from the policy's `input` section, the CLI flags over it. */
+export interface MediaLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
 /** sharp's default `limitInputPixels`: 0x3FFF squared (268,402,689). */
 export const DEFAULT_MAX_PIXELS = 0x3fff * 0x3fff;
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import PQueue from 'p-queue';
 import { mediaError } from './fail.js';
-import { checkPixels, DEFAULT_MAX_PIXELS } from './limits.js';
+import { checkPixels, DEFAULT_MAX_MEDIA_BYTES, DEFAULT_MAX_PIXELS } from './limits.js';
 import { planAiff, verifyAiff } from './formats/aiff.js';
 import { planFlac, verifyFlac } from './formats/flac.js';
 import { planHeif, verifyHeifOutput } from './formats/heif.js';
@@ -120,7 +120,7 @@ export function createMediaStripper(options: MediaStripperOptions = {}): MediaSt
   const concurrency = options.concurrency ?? availableParallelism();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw mediaError('CONFIG_INVALID', 'expected `concurrency` to be an integer from 1 and up');
   const verify = options.verify ?? true;
-  const maxBytes = options.maxBytes ?? 4 * 1024 ** 3;
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_MEDIA_BYTES;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   if (!(maxBytes > 0) || !(maxPixels > 0)) throw mediaError('CONFIG_INVALID', 'expected `maxBytes` and `maxPixels` to be positive numbers');
   const queue = new PQueue({ concurrency });

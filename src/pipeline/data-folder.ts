@@ -115,6 +115,26 @@ export function inspectDataFolder(layout: Layout, stores: LocalStores): DataFold
 
 
 /**
+ * Says what was made and where. When the officer's and exporter's secrets went into the keys
+ * folder (nobody said where else), this is the one-machine trial setup, and the notice says so
+ * plainly: those two files must not stay on an ingestion host that handles real data.
+ */
+export function keysCreatedNotice(keysDir: string, files: string[]): string {
+  const [ingest, officer, exporter] = files as [string, string, string];
+  const local = [officer, exporter].filter((f) => dirname(f) === keysDir).map((f) => basename(f));
+  const placed = [officer, exporter].filter((f) => dirname(f) !== keysDir);
+  const parts = [`created role keys in ${dirname(ingest)}: ${basename(ingest)} (index and pseudonym keys, the officer's and exporter's public keys)` +
+    (local.length > 0 ? `, ${local.join(', ')}` : '')];
+  if (placed.length > 0) parts.push(`wrote ${placed.map((f) => `${basename(f, '.json')}'s secret key to ${f}`).join(' and ')}`);
+  if (local.length > 0) {
+    parts.push(`generated the ${local.map((f) => basename(f, '.json')).join(' and ')} SECRET key${local.length > 1 ? 's' : ''} ` +
+      `in ${keysDir} (${local.join(', ')}) for a one-machine trial; with real data keep only ingest.json on an ingestion host: ` +
+      'make the keys with `sunder keys --officer-out F --exporter-out F` before the first ingest (README, "Keys and roles")');
+  }
+  return parts.join('; ');
+}
+
+/**
  * Initialises a brand-new folder: its directories and store files 0700/0600, and the role keys
  * when none exist yet (into `keysDir`, or where `keyFiles` says). Stores passed in as backends
  * are the caller's.
@@ -124,11 +144,7 @@ export async function initDataFolder(layout: Layout, stores: LocalStores, option
   let keyFiles: string[] = [];
   if (!existsSync(keyFilePath(layout.keysDir, 'ingest')) && presentRoleKeys(layout.keysDir).length === 0 && options.createKeys !== false) {
     keyFiles = (await createRoleKeys(layout.keysDir, options.keyFiles)).files;
-    const inKeysDir = keyFiles.every((f) => dirname(f) === layout.keysDir);
-    options.onNotice?.(inKeysDir
-      ? `created role keys in ${layout.keysDir}: ${keyFiles.map((f) => basename(f)).join(', ')} ` +
-        '(ingest needs only ingest.json; keep officer.json and exporter.json off ingestion hosts)'
-      : `created role keys: ${keyFiles.join(', ')}`);
+    options.onNotice?.(keysCreatedNotice(layout.keysDir, keyFiles));
   }
   if (stores.vault) privateFile(layout.vault);
   if (stores.keystore) privateFile(layout.keystore);

@@ -36,6 +36,7 @@ import { availableParallelism } from 'node:os';
 import { batchesOf } from './batches.js';
 import { WriterLock } from './lock.js';
 import { initDataFolder, inspectDataFolder } from './data-folder.js';
+import type { MediaStepContext } from './media-step.js';
 import { privateDir } from '../dirs.js';
 import { recover, type RecoveryReport } from './recovery.js';
 import type { Readable } from 'node:stream';
@@ -49,20 +50,23 @@ export interface IngestorOptions {
   /** Policy (field mapping, generalisation, detectors, batch size). @default DEFAULT_POLICY */
   policy?: PolicyInput;
   /**
-   * Create the role keys when the data folder is brand-new (absent or empty) and no key files
-   * exist yet. A folder in use never gets new keys. @default true
+   * Create the role keys when the data folder is brand-new (absent or empty) and no key file
+   * exists in `keysDir` yet. A folder in use, or a keys folder holding any role file, never gets
+   * new keys. Without `keyFiles` the officer's and exporter's secrets go into `keysDir` too: the
+   * one-machine trial setup, announced through `onNotice`. @default true
    */
   createKeys?: boolean;
   /**
    * When keys are created: where the officer's and exporter's key files go (a file, or a folder
    * for `<role>.json`) instead of `keysDir`, so their secrets never touch the ingest host.
+   * Given when no keys are made (they exist), `open` fails `CONFIG_INVALID` rather than ignore it.
    * @example { officer: '/mnt/officer-usb', exporter: '/mnt/exporter-usb' }
    */
   keyFiles?: { officer?: string; exporter?: string };
   /** How long a batch waits for more records from a slow source. @default 200 */
   maxBatchDelayMs?: number;
   /** Media stripper; without one, records with media are rejected `MEDIA_UNSUPPORTED`. */
-  media?: (ctx: { store: ObjectStore; mediaRoot: string }) => MediaStep;
+  media?: (ctx: MediaStepContext) => MediaStep;
   /**
    * Worker threads that seal records (scan, mask, encrypt) beside the main thread.
    * @default os.availableParallelism() - 1
@@ -197,9 +201,16 @@ export class Ingestor {
       // Only a brand-new folder is initialised (keys are created only into it, and only when
       // none exist); a folder missing a piece is refused DATA_INCOMPLETE, never patched up.
       const stores = { vault: options.vault === undefined, keystore: options.keystore === undefined, objects: options.store === undefined };
+      let created: string[] = [];
       if (inspectDataFolder(layout, stores).kind === 'new') {
-        await initDataFolder(layout, stores, { ...(options.createKeys === undefined ? {} : { createKeys: options.createKeys }), ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
-          ...(options.keyFiles === undefined ? {} : { keyFiles: options.keyFiles }) });
+        created = (await initDataFolder(layout, stores, { ...(options.createKeys === undefined ? {} : { createKeys: options.createKeys }), ...(options.onNotice === undefined ? {} : { onNotice: options.onNotice }),
+          ...(options.keyFiles === undefined ? {} : { keyFiles: options.keyFiles }) })).keyFiles;
+      }
+      // Told where to write a secret that is not being made: say so rather than ignore it.
+      const placed = Object.entries(options.keyFiles ?? {}).filter(([, v]) => v !== undefined).map(([role]) => role);
+      if (placed.length > 0 && created.length === 0) {
+        throw new SunderError('CONFIG_INVALID', `the role keys exist already (${layout.keysDir}), so ${placed.map((r) => `--${r}-out`).join(' and ')} ` +
+          `${placed.length > 1 ? 'have' : 'has'} nothing to write; key files are made only once`, { path: ['keyFiles', placed[0]!] });
       }
       keys = await loadRoleKeys(layout.keysDir, 'ingest');
       await ensureAuditKey(layout);
@@ -294,7 +305,7 @@ export class Ingestor {
         // Its cache holds the two role recipients and those of subjects with media.
         sender: new X25519Sender({ maxCached: 4096 }), sealer, runId,
         publicKeys: this.queue.publicKeys, newSecrets: this.queue.newSecrets, blindDigests: this.queue.blindDigests, inflight: this.queue.inflight,
-        ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot }) }),
+        ...(this.options.media === undefined ? {} : { media: this.options.media({ store: this.store, mediaRoot, limits: { maxBytes: this.policy.input.maxMediaBytes, maxPixels: this.policy.input.maxMediaPixels } }) }),
         ...(this.options.blindIndexer === undefined ? {} : { indexer: this.options.blindIndexer }),
       };
       const record = async (result: BatchResult): Promise<void> => {

@@ -15,6 +15,7 @@ import { mediaContext } from '../crypto/contexts.js';
 import { createEncryptStream } from '../crypto/stream.js';
 import { SunderError } from '../errors.js';
 import { createMediaStripper, type MediaStripperOptions } from '../media/index.js';
+import type { MediaLimits } from '../media/limits.js';
 import type { MediaKind, MediaRef } from '../record/schema.js';
 import type { ObjectStore } from '../store/object-store.js';
 import type { MediaStep, StoredMedia } from './batch.js';
@@ -54,9 +55,20 @@ async function insideRoot(root: string, path: string): Promise<void> {
   if (outside(await realpath(root), real)) throw new SunderError('MEDIA_NOT_FOUND', 'the media path leads outside the media root');
 }
 
-export function createMediaStep(ctx: { store: ObjectStore; mediaRoot: string }, options: MediaStepOptions = {}): MediaStep {
+/** What the Ingestor hands a media step: where files go, where they are read from, the run's limits. */
+export interface MediaStepContext {
+  store: ObjectStore;
+  mediaRoot: string;
+  /** The policy's `input.maxMediaBytes` / `input.maxMediaPixels`; options given in code win. */
+  limits?: MediaLimits;
+}
+
+export function createMediaStep(ctx: MediaStepContext, options: MediaStepOptions = {}): MediaStep {
   const { filesInFlight, ...stripperOptions } = options;
-  const stripper = createMediaStripper(stripperOptions);
+  const stripper = createMediaStripper({
+    ...(ctx.limits === undefined ? {} : { maxBytes: ctx.limits.maxBytes, maxPixels: ctx.limits.maxPixels }),
+    ...stripperOptions,
+  });
   const root = resolve(ctx.mediaRoot);
   const slots = new PQueue({ concurrency: Math.max(1, filesInFlight ?? availableParallelism()) });
   const storeOne = async (ref: MediaRef, target: Parameters<MediaStep['store']>[1]): Promise<StoredMedia> => {

@@ -7,6 +7,7 @@ import { isUtf8 } from 'node:buffer';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { SunderError } from '../errors.js';
+import { DEFAULT_MAX_MEDIA_BYTES, DEFAULT_MAX_PIXELS } from '../media/limits.js';
 import { formatPath } from './paths.js';
 import { describeIssue } from './issues.js';
 import { forbiddenKeyPath } from './keys.js';
@@ -87,8 +88,19 @@ export const policySchema = z.strictObject({
        * memory is bounded by bytes, not by record count (bench/memory.ts). @default 16 MiB
        */
       maxBatchBytes: z.number().int().min(1024).max(16 * 1024 * MiB).default(8 * MiB),
+      /**
+       * A media file larger than this is rejected (MEDIA_TOO_LARGE) before it is read; the CLI's
+       * `--max-media-bytes` overrides it. @default 4 GiB
+       */
+      maxMediaBytes: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_MEDIA_BYTES),
+      /**
+       * An image whose header declares more pixels (width x height) is rejected
+       * (MEDIA_TOO_MANY_PIXELS) before anything decodes it; `--max-media-pixels` overrides it.
+       * @default 268,402,689 (sharp's own limitInputPixels)
+       */
+      maxMediaPixels: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(DEFAULT_MAX_PIXELS),
     })
-    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 8 * MiB }),
+    .default({ encoding: 'utf-8', maxRecordBytes: 16 * MiB, maxBatchBytes: 8 * MiB, maxMediaBytes: DEFAULT_MAX_MEDIA_BYTES, maxMediaPixels: DEFAULT_MAX_PIXELS }),
   /**
    * Where each business attribute goes. `business` (default) keeps it, scrubbed; `identity` moves
    * it into the sealed vault entry; `drop` discards it.

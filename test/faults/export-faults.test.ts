@@ -37,13 +37,22 @@ describe('export faults and the output folder', () => {
     expect(result.code, result.stderr).toBe(0);
     const m: Matrix = emptyMatrix();
     const details: string[] = [];
+    const notReached: number[] = [];
     const points = faultPoints(writes, MAX_POINTS);
     for (const [i, at] of points.entries()) {
       const out = join(work, 'exports', `out-${at}`);
       mkdirSync(dirname(out), { recursive: true });
       const fault = { at, code: CODES[i % CODES.length]!, mode: i % 3 === 2 ? ('once' as const) : ('from' as const) };
       const tag = `write ${at} ${fault.code} ${fault.mode}`;
-      const r = await runCli(['--data', data, 'export', '--out', out], { fault });
+      const countFile = join(work, 'exports', `out-${at}.count`);
+      const r = await runCli(['--data', data, 'export', '--out', out], { fault, countFile });
+      // As in the ingest matrix: a point past this run's own last write never fired (the count
+      // varies by a call or two with timing), so it tests nothing and is counted apart.
+      // (A run killed as hung writes no count: it reached its point.)
+      if (existsSync(countFile) && Number(readFileSync(countFile, 'utf8')) < at) {
+        notReached.push(at);
+        continue;
+      }
       m.runs++;
       if (r.hung) m.hangs++;
       else if (r.code === 0 || r.code === 1) m.successAfterFailure++;
@@ -61,9 +70,10 @@ describe('export faults and the output folder', () => {
       }
     }
     expect(storeProblems(data)).toEqual([]);
-    console.log(`export fault matrix: ${writes} write calls, ${m.runs} sampled: ${JSON.stringify(m)}`);
+    console.log(`export fault matrix: ${writes} write calls, ${m.runs} sampled: ${JSON.stringify(m)}; not reached: ${notReached.join(', ') || 'none'}`);
     expect(details).toEqual([]);
-    expect(m).toEqual({ ...emptyMatrix(), runs: points.length });
+    expect(notReached.length, 'at most the last point or two fall past a run').toBeLessThanOrEqual(2);
+    expect(m).toEqual({ ...emptyMatrix(), runs: points.length - notReached.length });
   }, TIMEOUT);
 
   it('refuses a non-empty output folder without --force, and leaves it untouched', async () => {

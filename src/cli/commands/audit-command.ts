@@ -3,7 +3,9 @@
  * and the data/keys folders every command reads from the global options.
  */
 import type { Command } from 'commander';
+import { layoutOptionsOf, resolveConfig } from '../../config/resolve.js';
 import { layoutOf, type Layout } from '../../layout.js';
+import { globalFlagsOf } from '../context.js';
 
 /** The `audit` subcommand of `program`, created on first use. */
 export function auditCommand(program: Command): Command {
@@ -11,8 +13,7 @@ export function auditCommand(program: Command): Command {
     ?? program.command('audit').description('the tamper-evident audit log: verify its chain, list its entries');
 }
 
-/** The layout from the global `--data` and `--keys` options. */
+/** The layout from the global `--data` and `--keys` options, the environment and the config file. */
 export function layoutOfCommand(cmd: Command): Layout {
-  const g = cmd.optsWithGlobals<{ data?: string; keys?: string }>();
-  return layoutOf({ ...(g.data === undefined ? {} : { dataDir: g.data }), ...(g.keys === undefined ? {} : { keysDir: g.keys }) });
+  return layoutOf(layoutOptionsOf(resolveConfig({ flags: globalFlagsOf(cmd) })));
 }

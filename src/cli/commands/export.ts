@@ -30,7 +30,7 @@ export function exportCommand(ctx: CliContext): Command {
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
       const shardSize = parseSize(opts.shardSize);
-      const store = await openConfiguredStore(ctx.storeUrl());
+      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
       const s = await exportDataset({
         ...ctx.layoutOpts(), out: opts.out, force: opts.force === true, format: opts.format, shardSize,
         ...(opts.project === undefined ? {} : { project: opts.project }),

@@ -5,7 +5,7 @@ import { SunderError } from '../../errors.js';
 import { Ingestor, type RunSummary } from '../../pipeline/ingest.js';
 import { createMediaStep } from '../../pipeline/media-step.js';
 import type { InputFormat } from '../../pipeline/sources.js';
-import { INPUT_ENCODINGS, loadPolicy, type InputEncoding } from '../../record/policy.js';
+import { INPUT_ENCODINGS, loadPolicy, type InputEncoding, type PolicyInput } from '../../record/policy.js';
 import { openConfiguredStore } from '../../config/store-url.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
@@ -17,6 +17,28 @@ interface IngestCliOptions {
   policy?: string;
   mediaRoot?: string;
   json?: boolean;
+  officerOut?: string;
+  exporterOut?: string;
+  maxMediaBytes?: string;
+  maxMediaPixels?: string;
+}
+
+/** A positive whole number from a flag; the policy's own bounds are checked by parsePolicy. */
+function positiveInteger(flag: string, text: string): number {
+  if (!/^[1-9][0-9]{0,15}$/.test(text) || !Number.isSafeInteger(Number(text))) {
+    throw new SunderError('CONFIG_INVALID', `${flag}: expected a positive whole number`, { path: [flag] });
+  }
+  return Number(text);
+}
+
+/** The policy with the media-limit flags over its `input` section (flag > policy > default). */
+function withMediaLimits(policy: PolicyInput | undefined, opts: IngestCliOptions): PolicyInput | undefined {
+  const limits = {
+    ...(opts.maxMediaBytes === undefined ? {} : { maxMediaBytes: positiveInteger('--max-media-bytes', opts.maxMediaBytes) }),
+    ...(opts.maxMediaPixels === undefined ? {} : { maxMediaPixels: positiveInteger('--max-media-pixels', opts.maxMediaPixels) }),
+  };
+  if (Object.keys(limits).length === 0) return policy;
+  return { ...policy, input: { ...policy?.input, ...limits } };
 }
 
 export function ingestCommand(ctx: CliContext): Command {
@@ -28,6 +50,10 @@ export function ingestCommand(ctx: CliContext): Command {
     .option('--policy <file>', 'policy JSON (field mapping, generalisation, detectors)')
     .option('--media-root <dir>', 'folder media paths are relative to (default: each input file\'s folder; for standard input, the working directory)')
     .option('--json', 'print one JSON summary as the last line of stdout')
+    .option('--max-media-bytes <n>', 'reject a media file larger than this (MEDIA_TOO_LARGE); default: the policy\'s input.maxMediaBytes, else 4 GiB')
+    .option('--max-media-pixels <n>', 'reject an image declaring more pixels (MEDIA_TOO_MANY_PIXELS); default: the policy\'s input.maxMediaPixels, else 268402689')
+    .option('--officer-out <path>', 'first ingest of a brand-new folder only: write officer.json here (a file, or a folder) instead of the keys folder')
+    .option('--exporter-out <path>', 'first ingest of a brand-new folder only: write exporter.json here (a file, or a folder) instead of the keys folder')
     .action(async (files: string[], opts: IngestCliOptions) => {
       // Before anything is created (keys, a data directory): a typo in a path changes nothing.
       if (files.filter((f) => f === '-').length > 1) throw new SunderError('CONFIG_INVALID', 'standard input (-) can be read only once');
@@ -35,13 +61,16 @@ export function ingestCommand(ctx: CliContext): Command {
         if (file === '-') continue;
         if (!existsSync(file) || !statSync(file).isFile()) throw new SunderError('FILE_NOT_FOUND', `input file not found: ${file}`);
       }
-      const policy = opts.policy === undefined ? undefined : await loadPolicy(opts.policy);
-      const store = await openConfiguredStore(ctx.storeUrl());
+      // --policy, else the configured policy file (SUNDER_POLICY or the config file's `policy`).
+      const policyFile = opts.policy ?? ctx.config().policy?.value;
+      const policy = withMediaLimits(policyFile === undefined ? undefined : await loadPolicy(policyFile), opts);
+      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
       const ingestor = await Ingestor.open({
         ...ctx.layoutOpts(),
         ...(policy === undefined ? {} : { policy }),
         ...(store === undefined ? {} : { store }),
         media: createMediaStep,
+        keyFiles: { ...(opts.officerOut === undefined ? {} : { officer: opts.officerOut }), ...(opts.exporterOut === undefined ? {} : { exporter: opts.exporterOut }) },
         onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
       });
       const total: Omit<RunSummary, 'runId' | 'outcomesFile'> & { runs: string[]; outcomesFiles: string[] } = {

@@ -10,6 +10,7 @@ import { Command } from 'commander';
 import type { CliContext } from '../context.js';
 import { createRoleKeys } from '../../crypto/keys.js';
 import { ensureSigningKey, signingPublicPath } from '../../export/signing-key.js';
+import { SunderError } from '../../errors.js';
 import { layoutOf } from '../../layout.js';
 import { inspectDataFolder } from '../../pipeline/data-folder.js';
 import { Ingestor } from '../../pipeline/ingest.js';
@@ -28,6 +29,10 @@ export async function initDataFolderCommand(where: { dataDir?: string; keysDir?:
   const layout = layoutOf(where);
   // Inspected again under the writer lock by Ingestor.open; here only to say "already done".
   if (existsSync(layout.dataDir) && inspectDataFolder(layout, ALL_LOCAL).kind === 'complete') {
+    if (opts.officerOut !== undefined || opts.exporterOut !== undefined) {
+      throw new SunderError('CONFIG_INVALID', `the data folder ${layout.dataDir} is initialised already, so --officer-out and --exporter-out ` +
+        'have nothing to write; key files are made only once', { path: [opts.officerOut !== undefined ? '--officer-out' : '--exporter-out'] });
+    }
     print(`the data folder ${layout.dataDir} is initialised already; nothing changed`);
     return;
   }
