@@ -8,6 +8,8 @@ export interface GlobalOptions {
   data?: string;
   keys?: string;
   store?: string;
+  vault?: string;
+  keystore?: string;
 }
 
 export interface CliContext {
@@ -15,6 +17,8 @@ export interface CliContext {
   layoutOpts(): { dataDir?: string; keysDir?: string };
   /** `--store` as given (a URL), else undefined: `openConfiguredStore` falls back to `SUNDER_STORE`. */
   storeUrl(): string | undefined;
+  /** `--vault` and `--keystore` as given (URLs), else undefined: SUNDER_VAULT / SUNDER_KEYSTORE, else the embedded default. */
+  backendFlags(): { vault: string | undefined; keystore: string | undefined; store: string | undefined };
 }
 
 export function contextOf(program: Command): CliContext {
@@ -25,6 +29,10 @@ export function contextOf(program: Command): CliContext {
     },
     storeUrl() {
       return program.opts<GlobalOptions>().store;
+    },
+    backendFlags() {
+      const g = program.opts<GlobalOptions>();
+      return { vault: g.vault, keystore: g.keystore, store: g.store };
     },
   };
 }

@@ -16,6 +16,9 @@ interface Row {
 
 export class PostgresKeyStore implements KeyStore {
   readonly formatVersion: StoreVersion = 2;
+  /** Many hosts may write at once: no writer lock is taken for this key store. */
+  readonly concurrentWriters = true;
+  private closed = false;
 
   private constructor(private readonly pool: pg.Pool) {}
 
@@ -88,6 +91,8 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.pool.end();
   }
 }

@@ -42,6 +42,9 @@ export class PostgresVault implements Vault {
   private owner: pg.Client | undefined;
   private ownerLost = false;
   private readonly ownRuns = new Set<string>();
+  private closed = false;
+  /** Many hosts may write at once: no writer lock is taken for this vault. */
+  readonly concurrentWriters = true;
 
   private constructor(private readonly pool: pg.Pool, private readonly connectionString: string) {}
 
@@ -308,6 +311,8 @@ export class PostgresVault implements Vault {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     const owner = this.owner;
     this.owner = undefined;
     this.ownerLost = true;

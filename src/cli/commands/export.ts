@@ -1,6 +1,6 @@
 /** `sunder export`: decrypts business objects with the exporter key into a customer dataset. */
 import { Command } from 'commander';
-import { openConfiguredStore } from '../../config/store-url.js';
+import { openConfiguredBackends } from '../../config/open.js';
 import { exportDataset } from '../../export/export.js';
 import type { CliContext } from '../context.js';
 
@@ -19,12 +19,15 @@ export function exportCommand(ctx: CliContext): Command {
     .option('--project <name>', 'only this project')
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
-      const store = await openConfiguredStore(ctx.storeUrl());
+      const backends = await openConfiguredBackends(ctx.backendFlags());
+      const { vault, keystore, store } = backends;
       const s = await exportDataset({
         ...ctx.layoutOpts(), out: opts.out, force: opts.force === true,
         ...(opts.project === undefined ? {} : { project: opts.project }),
+        ...(vault === undefined ? {} : { vault }),
+        ...(keystore === undefined ? {} : { keystore }),
         ...(store === undefined ? {} : { store }),
-      }).finally(() => store?.close?.());
+      }).finally(() => backends.close());
       process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms\n`);
     });
 }
