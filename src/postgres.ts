@@ -35,21 +35,32 @@ export function pgCode(err: unknown): string | undefined {
 }
 
 /**
- * A pool for one store. `application_name` (from the URL, else `sunder-<what>`) names the
+ * The PostgreSQL schema (namespace) each store's tables live in, so that a vault and a key store
+ * may share one database (a test, a small deployment) without sharing a table.
+ */
+export const PG_SCHEMA = { vault: 'sunder_vault', keystore: 'sunder_keystore' } as const;
+
+/**
+ * A pool for one store, its sessions' search_path set to the store's schema. `application_name` (from the URL, else `sunder-<what>`) names the
  * sessions in `pg_stat_activity`, so an operator (or a fault test) can find exactly this
  * process's connections.
  */
-export function openPool(connectionString: string, what: string, max = 4): pg.Pool {
-  const hasName = /[?&]application_name=/.test(connectionString);
-  const pool = new pg.Pool({
-    connectionString,
-    max,
-    ...(hasName ? {} : { application_name: `sunder-${what}` }),
-  });
+export function openPool(connectionString: string, what: keyof typeof PG_SCHEMA, max = 4): pg.Pool {
+  const pool = new pg.Pool({ ...clientConfig(connectionString, what), max });
   // An idle connection the server ends (a restart, pg_terminate_backend) is dropped from the
   // pool and reported to the next query that needs one; without a listener it would crash the process.
   pool.on('error', () => undefined);
   return pool;
+}
+
+/** Connection settings of one store's sessions (pool or single client). */
+export function clientConfig(connectionString: string, what: keyof typeof PG_SCHEMA): pg.ClientConfig {
+  const hasName = /[?&]application_name=/.test(connectionString);
+  return {
+    connectionString,
+    options: `-c search_path=${PG_SCHEMA[what]}`,
+    ...(hasName ? {} : { application_name: `sunder-${what}` }),
+  };
 }
 
 /** A connection failure named without the URL (which may hold a password). */
@@ -90,7 +101,7 @@ export async function planMigrations(pool: pg.Pool, migrations: readonly Migrati
  * `schema_migrations`, under a transaction-level advisory lock: two hosts opening a new database
  * at once apply each migration once. Returns what was applied.
  */
-export async function applyMigrations(pool: pg.Pool, store: string, migrations: readonly Migration[]): Promise<number[]> {
+export async function applyMigrations(pool: pg.Pool, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<number[]> {
   const client = await pool.connect();
   const done: number[] = [];
   try {
@@ -98,6 +109,7 @@ export async function applyMigrations(pool: pg.Pool, store: string, migrations: 
       await client.query('BEGIN');
       try {
         await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(store)]);
+        await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA[store]}`);
         await client.query(MIGRATIONS_TABLE);
         const applied = await appliedVersions(client);
         if (!applied.includes(m.version)) {
@@ -122,7 +134,7 @@ export async function applyMigrations(pool: pg.Pool, store: string, migrations: 
  * migrations but not all is refused with STORE_VERSION until `sunder migrate` runs, so a host
  * with newer code never changes a schema older hosts are still writing under.
  */
-export async function ensureSchema(pool: pg.Pool, store: string, migrations: readonly Migration[]): Promise<void> {
+export async function ensureSchema(pool: pg.Pool, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<void> {
   const plan = await planMigrations(pool, migrations);
   if (plan.pending.length === 0) return;
   if (plan.applied.length === 0) {

@@ -26,7 +26,7 @@ export class PostgresKeyStore implements KeyStore {
   static async open(connectionString: string): Promise<PostgresKeyStore> {
     const pool = openPool(connectionString, 'keystore');
     try {
-      await ensureSchema(pool, 'key store', KEYSTORE_MIGRATIONS);
+      await ensureSchema(pool, 'keystore', KEYSTORE_MIGRATIONS);
     } catch (err) {
       await pool.end().catch(() => undefined);
       throw unavailable('key store', err);

@@ -18,7 +18,7 @@
  */
 import pg from 'pg';
 import { SunderError } from '../errors.js';
-import { checkOrSetMetaPg, ensureSchema, openPool, PG, pgCode, unavailable } from '../postgres.js';
+import { checkOrSetMetaPg, clientConfig, ensureSchema, openPool, PG, pgCode, unavailable } from '../postgres.js';
 import type { StoreVersion } from '../keystore/keystore.js';
 import { VAULT_MIGRATIONS } from './postgres-migrations.js';
 import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
@@ -63,8 +63,7 @@ export class PostgresVault implements Vault {
   private async ownerSession(): Promise<pg.Client> {
     if (this.ownerLost) throw new SunderError('VAULT_FENCED', 'this process lost its vault session (the server ended it); its runs stop and a re-run completes them');
     if (this.owner !== undefined) return this.owner;
-    const hasName = /[?&]application_name=/.test(this.connectionString);
-    const client = new pg.Client({ connectionString: this.connectionString, ...(hasName ? {} : { application_name: 'sunder-vault' }) });
+    const client = new pg.Client(clientConfig(this.connectionString, 'vault'));
     const lost = () => {
       this.ownerLost = true;
     };
