@@ -69,6 +69,9 @@ export type ErrorCode =
   | 'VAULT_CONFLICT'
   /** PostgreSQL: this run's pending marks were cleared by another host's recovery (its session was lost). */
   | 'VAULT_FENCED'
+  // recipients and the disclosure ledger
+  | 'RECIPIENT_EXISTS'
+  | 'RECIPIENT_UNKNOWN'
   | 'INTERNAL';
 
 export class SunderError extends Error {

@@ -50,6 +50,9 @@ export function openPool(connectionString: string, what: keyof typeof PG_SCHEMA,
   // An idle connection the server ends (a restart, pg_terminate_backend) is dropped from the
   // pool and reported to the next query that needs one; without a listener it would crash the process.
   pool.on('error', () => undefined);
+  // The same for a connection ended while checked out between two queries (inside a commit):
+  // the next query on it fails, and that failure is the one reported.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -33,6 +33,8 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'STORE_DENIED',
   'STORE_VERSION',
   'REQUEST_NOT_FOUND',
+  'RECIPIENT_EXISTS',
+  'RECIPIENT_UNKNOWN',
 ]);
 
 export function exitCodeOf(err: unknown): number {

@@ -146,6 +146,8 @@ async function writeExport(
   let mediaDirMade = false;
   try {
     for await (const row of vault.listForExport(options.project === undefined ? {} : { project: options.project })) {
+      // Withdrawn and erased subjects never leave (the vault lists every record; selection is here).
+      if (row.status !== 'active') continue;
       // The key store is asked once per subject, not per record (measured: ~22 µs a lookup).
       let identity = keyring.cached(row.keyId);
       if (identity === undefined) {

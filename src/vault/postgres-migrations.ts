@@ -44,4 +44,24 @@ CREATE TABLE runs (run_id text PRIMARY KEY, started_at timestamptz NOT NULL DEFA
 INSERT INTO meta (key, value) VALUES ('format_version', '2');
 `,
   },
+  {
+    version: 2,
+    name: 'rights state and disclosure ledger',
+    // As the embedded vault's RIGHTS_SCHEMA. Times are the ISO strings callers pass (text), so
+    // both backends return them byte for byte; `seq` gives disclosures their insertion order.
+    sql: `
+CREATE TABLE withdrawals (subject_id text NOT NULL, scope text NOT NULL, withdrawn_at text NOT NULL, PRIMARY KEY (subject_id, scope));
+CREATE TABLE reviews (subject_id text PRIMARY KEY, reason text NOT NULL, since text NOT NULL);
+CREATE TABLE recipients (name text PRIMARY KEY, jurisdiction text NOT NULL, age_recipient text, created_at text NOT NULL);
+CREATE TABLE exports (
+  export_id text PRIMARY KEY, recipient text NOT NULL, started_at text NOT NULL, finished_at text,
+  manifest_sha256 text, records integer NOT NULL DEFAULT 0, media integer NOT NULL DEFAULT 0, summary text NOT NULL DEFAULT '{}');
+CREATE TABLE disclosures (
+  seq bigserial NOT NULL UNIQUE, export_id text NOT NULL, recipient text NOT NULL, subject_id text NOT NULL,
+  recipient_pseudonym text NOT NULL, object_id text NOT NULL, record_id text NOT NULL, project text NOT NULL,
+  disclosed_at text NOT NULL, PRIMARY KEY (export_id, object_id));
+CREATE INDEX disclosures_subject ON disclosures (subject_id);
+CREATE INDEX disclosures_recipient ON disclosures (recipient);
+`,
+  },
 ];

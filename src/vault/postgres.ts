@@ -21,7 +21,8 @@ import { SunderError } from '../errors.js';
 import { checkOrSetMetaPg, clientConfig, ensureSchema, openPool, PG, pgCode, unavailable } from '../postgres.js';
 import type { StoreVersion } from '../keystore/keystore.js';
 import { VAULT_MIGRATIONS } from './postgres-migrations.js';
-import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
+import type { DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
+import { PostgresLedger } from './postgres-ledger.js';
 import { digestKey } from './vault.js';
 
 const RUN_LOCK = "hashtextextended('sunder-run:' || $1, 0)";
@@ -46,7 +47,11 @@ export class PostgresVault implements Vault {
   /** Many hosts may write at once: no writer lock is taken for this vault. */
   readonly concurrentWriters = true;
 
-  private constructor(private readonly pool: pg.Pool, private readonly connectionString: string) {}
+  private readonly ledger: PostgresLedger;
+
+  private constructor(private readonly pool: pg.Pool, private readonly connectionString: string) {
+    this.ledger = new PostgresLedger(pool);
+  }
 
   /** Opens the vault a `postgres://` URL names, creating the schema in an empty database. */
   static async open(connectionString: string): Promise<PostgresVault> {
@@ -259,17 +264,21 @@ export class PostgresVault implements Vault {
       const rows = await this.run(() => this.pool.query<{
         seq: string; record_id: string; object_id: string; key_id: string; pseudonym: string; project: string; collected_at: string;
         object_key: string; offset: string; length: string; cross_border: boolean; binding: number;
+        subject_id: string; status: SubjectStatus; scopes: string; review: string | null; withdrawn: string[] | null;
       }>(`SELECT r.seq, r.record_id, r.object_id, s.key_id, s.pseudonym, r.project, r.collected_at, g.object_key,
-          r."offset", r.length, r.cross_border, r.binding
+          r."offset", r.length, r.cross_border, r.binding, r.subject_id, s.status, r.scopes, v.reason AS review,
+          (SELECT array_agg(w.scope) FROM withdrawals w WHERE w.subject_id = r.subject_id) AS withdrawn
         FROM records r JOIN subjects s ON s.subject_id = r.subject_id JOIN segments g ON g.segment_id = r.segment_id
-        WHERE s.status = 'active' AND r.seq > $1 ${filter.project === undefined ? '' : 'AND r.project = $2'}
+        LEFT JOIN reviews v ON v.subject_id = r.subject_id
+        WHERE r.seq > $1 ${filter.project === undefined ? '' : 'AND r.project = $2'}
         ORDER BY r.seq LIMIT 1000`, params));
       if (rows.rows.length === 0) return;
       for (const r of rows.rows) {
         yield {
           recordId: r.record_id, objectId: r.object_id, keyId: r.key_id, pseudonym: r.pseudonym, project: r.project,
           collectedAt: r.collected_at, segmentKey: r.object_key, offset: Number(r.offset), length: Number(r.length), crossBorder: r.cross_border,
-          binding: r.binding === 1 ? 1 : 2,
+          binding: r.binding === 1 ? 1 : 2, subjectId: r.subject_id, status: r.status, scopes: r.scopes, review: r.review,
+          withdrawnScopes: (r.withdrawn ?? []).sort(),
         };
       }
       after = rows.rows[rows.rows.length - 1]!.seq;
@@ -307,6 +316,60 @@ export class PostgresVault implements Vault {
         await this.owner.query(`SELECT pg_advisory_unlock(${RUN_LOCK})`, [runId]);
       }
     });
+  }
+
+  // --- rights state and disclosure ledger (postgres-ledger.ts) ---------------------------------
+
+  withdrawScopes(subjectId: string, scopes: string[], at: string): Promise<void> {
+    return this.run(() => this.ledger.withdrawScopes(subjectId, scopes, at));
+  }
+
+  withdrawnScopes(subjectIds: string[]): Promise<Map<string, string[]>> {
+    return this.run(() => this.ledger.withdrawnScopes(subjectIds));
+  }
+
+  setReview(subjectId: string, reason: string | null, at: string): Promise<void> {
+    return this.run(() => this.ledger.setReview(subjectId, reason, at));
+  }
+
+  addRecipient(r: RecipientRow): Promise<void> {
+    return this.run(() => this.ledger.addRecipient(r));
+  }
+
+  recipient(name: string): Promise<RecipientRow | undefined> {
+    return this.run(() => this.ledger.recipient(name));
+  }
+
+  listRecipients(): Promise<RecipientRow[]> {
+    return this.run(() => this.ledger.listRecipients());
+  }
+
+  beginExport(e: { exportId: string; recipient: string; startedAt: string }): Promise<void> {
+    return this.run(() => this.ledger.beginExport(e));
+  }
+
+  addDisclosures(rows: DisclosureRow[]): Promise<void> {
+    return this.run(() => this.ledger.addDisclosures(rows));
+  }
+
+  finishExport(exportId: string, result: { manifestSha256: string; records: number; media: number; summary: string }): Promise<void> {
+    return this.run(() => this.ledger.finishExport(exportId, result));
+  }
+
+  abortExport(exportId: string): Promise<void> {
+    return this.run(() => this.ledger.abortExport(exportId));
+  }
+
+  listExports(filter: { recipient?: string }): Promise<ExportLedgerRow[]> {
+    return this.run(() => this.ledger.listExports(filter));
+  }
+
+  async *disclosures(filter: { subjectId?: string; recipient?: string; exportId?: string }): AsyncIterable<DisclosureRow> {
+    try {
+      yield* this.ledger.disclosures(filter);
+    } catch (err) {
+      throw unavailable('vault', err);
+    }
   }
 
   async close(): Promise<void> {

@@ -5,11 +5,34 @@
 import type Database from 'better-sqlite3';
 import type { StoreVersion } from '../keystore/keystore.js';
 import { storeVersionOf } from '../keystore/sqlite.js';
+import { SunderError } from '../errors.js';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
-import type { ExportRow, MediaRow, PendingRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
+import type {
+  DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch,
+} from './vault.js';
 import { digestKey } from './vault.js';
 
 const META = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);';
+/**
+ * Rights state and the disclosure ledger. Added to format 2 as new tables only (created on open
+ * when missing), so a format 2 vault written before them opens unchanged.
+ */
+const RIGHTS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS withdrawals (
+  subject_id TEXT NOT NULL, scope TEXT NOT NULL, withdrawn_at TEXT NOT NULL, PRIMARY KEY (subject_id, scope)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS reviews (subject_id TEXT PRIMARY KEY, reason TEXT NOT NULL, since TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS recipients (
+  name TEXT PRIMARY KEY, jurisdiction TEXT NOT NULL, age_recipient TEXT, created_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS exports (
+  export_id TEXT PRIMARY KEY, recipient TEXT NOT NULL, started_at TEXT NOT NULL, finished_at TEXT,
+  manifest_sha256 TEXT, records INTEGER NOT NULL DEFAULT 0, media INTEGER NOT NULL DEFAULT 0, summary TEXT NOT NULL DEFAULT '{}');
+CREATE TABLE IF NOT EXISTS disclosures (
+  export_id TEXT NOT NULL, recipient TEXT NOT NULL, subject_id TEXT NOT NULL, recipient_pseudonym TEXT NOT NULL,
+  object_id TEXT NOT NULL, record_id TEXT NOT NULL, project TEXT NOT NULL, disclosed_at TEXT NOT NULL,
+  PRIMARY KEY (export_id, object_id));
+CREATE INDEX IF NOT EXISTS disclosures_subject ON disclosures(subject_id);
+CREATE INDEX IF NOT EXISTS disclosures_recipient ON disclosures(recipient);
+`;
 /**
  * Format 2. A version 1 vault has a `display` column in `identities` (masked forms in clear) and
  * no `binding` in `records`; `sunder migrate` converts it.
@@ -46,7 +69,7 @@ CREATE TABLE IF NOT EXISTS segments (
   segment_id TEXT PRIMARY KEY, object_key TEXT NOT NULL, records INTEGER NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS pending (ref TEXT PRIMARY KEY, run_id TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL, finished_at TEXT, summary TEXT);
-`;
+${RIGHTS_SCHEMA}`;
 
 export class SqliteVault implements Vault {
   readonly formatVersion: StoreVersion;
@@ -154,9 +177,12 @@ export class SqliteVault implements Vault {
     // Paged by rowid rather than one open cursor: better-sqlite3 refuses other statements on a
     // connection while a cursor is open, and the exporter looks up media between rows.
     const sql = `SELECT r.rowid AS rid, r.record_id, r.object_id, s.key_id, s.pseudonym, r.project, r.collected_at, g.object_key,
-        r.offset, r.length, r.cross_border, ${this.formatVersion === 1 ? '1' : 'r.binding'} AS binding
+        r.offset, r.length, r.cross_border, ${this.formatVersion === 1 ? '1' : 'r.binding'} AS binding,
+        r.subject_id, s.status, r.scopes, v.reason AS review,
+        (SELECT group_concat(w.scope, '|') FROM withdrawals w WHERE w.subject_id = r.subject_id) AS withdrawn
       FROM records r JOIN subjects s ON s.subject_id = r.subject_id JOIN segments g ON g.segment_id = r.segment_id
-      WHERE s.status = 'active' AND r.rowid > ? ${filter.project === undefined ? '' : 'AND r.project = ?'}
+      LEFT JOIN reviews v ON v.subject_id = r.subject_id
+      WHERE r.rowid > ? ${filter.project === undefined ? '' : 'AND r.project = ?'}
       ORDER BY r.rowid LIMIT 1000`;
     const stmt = this.db.prepare(sql);
     let after = 0;
@@ -165,13 +191,15 @@ export class SqliteVault implements Vault {
       const rows = stmt.all(...params) as {
         rid: number; record_id: string; object_id: string; key_id: string; pseudonym: string; project: string; collected_at: string;
         object_key: string; offset: number; length: number; cross_border: number; binding: number;
+        subject_id: string; status: SubjectStatus; scopes: string; review: string | null; withdrawn: string | null;
       }[];
       if (rows.length === 0) return;
       for (const r of rows) {
         yield {
           recordId: r.record_id, objectId: r.object_id, keyId: r.key_id, pseudonym: r.pseudonym, project: r.project,
           collectedAt: r.collected_at, segmentKey: r.object_key, offset: r.offset, length: r.length, crossBorder: r.cross_border === 1,
-          binding: r.binding === 1 ? 1 : 2,
+          binding: r.binding === 1 ? 1 : 2, subjectId: r.subject_id, status: r.status, scopes: r.scopes, review: r.review,
+          withdrawnScopes: r.withdrawn === null ? [] : r.withdrawn.split('|'),
         };
       }
       after = rows[rows.length - 1]!.rid;
@@ -201,7 +229,123 @@ export class SqliteVault implements Vault {
     this.stmts.finishRun.run(new Date().toISOString(), summary, runId);
   }
 
+  // --- rights state -------------------------------------------------------------------------
+
+  async withdrawScopes(subjectId: string, scopes: string[], at: string): Promise<void> {
+    const stmt = this.db.prepare('INSERT OR IGNORE INTO withdrawals (subject_id, scope, withdrawn_at) VALUES (?, ?, ?)');
+    this.db.transaction(() => {
+      for (const scope of scopes) stmt.run(subjectId, scope, at);
+    })();
+  }
+
+  async withdrawnScopes(subjectIds: string[]): Promise<Map<string, string[]>> {
+    const rows = selectIn<{ subject_id: string; scope: string }>(this.db, this.prepared,
+      'SELECT subject_id, scope FROM withdrawals WHERE subject_id IN', subjectIds);
+    const out = new Map<string, string[]>();
+    for (const r of rows) {
+      const list = out.get(r.subject_id);
+      if (list === undefined) out.set(r.subject_id, [r.scope]);
+      else list.push(r.scope);
+    }
+    for (const list of out.values()) list.sort();
+    return out;
+  }
+
+  async setReview(subjectId: string, reason: string | null, at: string): Promise<void> {
+    if (reason === null) this.db.prepare('DELETE FROM reviews WHERE subject_id = ?').run(subjectId);
+    else this.db.prepare('INSERT INTO reviews (subject_id, reason, since) VALUES (?, ?, ?) ON CONFLICT (subject_id) DO UPDATE SET reason = excluded.reason').run(subjectId, reason, at);
+  }
+
+  // --- disclosure ledger ---------------------------------------------------------------------
+
+  async addRecipient(r: RecipientRow): Promise<void> {
+    const done = this.db.prepare('INSERT OR IGNORE INTO recipients (name, jurisdiction, age_recipient, created_at) VALUES (?, ?, ?, ?)')
+      .run(r.name, r.jurisdiction, r.ageRecipient, r.createdAt);
+    if (done.changes === 0) throw new SunderError('RECIPIENT_EXISTS', `a recipient named ${JSON.stringify(r.name)} is already registered`, { path: ['recipient'] });
+  }
+
+  async recipient(name: string): Promise<RecipientRow | undefined> {
+    const r = this.db.prepare<[string], RecipientDb>('SELECT * FROM recipients WHERE name = ?').get(name);
+    return r === undefined ? undefined : recipientRow(r);
+  }
+
+  async listRecipients(): Promise<RecipientRow[]> {
+    return this.db.prepare<[], RecipientDb>('SELECT * FROM recipients ORDER BY name').all().map(recipientRow);
+  }
+
+  async beginExport(e: { exportId: string; recipient: string; startedAt: string }): Promise<void> {
+    this.db.prepare('INSERT INTO exports (export_id, recipient, started_at) VALUES (?, ?, ?)').run(e.exportId, e.recipient, e.startedAt);
+  }
+
+  async addDisclosures(rows: DisclosureRow[]): Promise<void> {
+    const stmt = this.db.prepare(`INSERT INTO disclosures (export_id, recipient, subject_id, recipient_pseudonym, object_id, record_id, project, disclosed_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.db.transaction(() => {
+      for (const d of rows) stmt.run(d.exportId, d.recipient, d.subjectId, d.recipientPseudonym, d.objectId, d.recordId, d.project, d.disclosedAt);
+    })();
+  }
+
+  async finishExport(exportId: string, result: { manifestSha256: string; records: number; media: number; summary: string }): Promise<void> {
+    const done = this.db.prepare('UPDATE exports SET finished_at = ?, manifest_sha256 = ?, records = ?, media = ?, summary = ? WHERE export_id = ? AND finished_at IS NULL')
+      .run(new Date().toISOString(), result.manifestSha256, result.records, result.media, result.summary, exportId);
+    if (done.changes !== 1) throw new SunderError('INTERNAL', `export ${exportId} was not begun, or is finished already`);
+  }
+
+  async abortExport(exportId: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM disclosures WHERE export_id = ?').run(exportId);
+      this.db.prepare('DELETE FROM exports WHERE export_id = ? AND finished_at IS NULL').run(exportId);
+    })();
+  }
+
+  async listExports(filter: { recipient?: string }): Promise<ExportLedgerRow[]> {
+    const rows = filter.recipient === undefined
+      ? this.db.prepare<[], ExportDb>('SELECT * FROM exports WHERE finished_at IS NOT NULL ORDER BY finished_at, export_id').all()
+      : this.db.prepare<[string], ExportDb>('SELECT * FROM exports WHERE finished_at IS NOT NULL AND recipient = ? ORDER BY finished_at, export_id').all(filter.recipient);
+    return rows.map((r) => ({
+      exportId: r.export_id, recipient: r.recipient, startedAt: r.started_at, finishedAt: r.finished_at,
+      manifestSha256: r.manifest_sha256, records: r.records, media: r.media, summary: r.summary,
+    }));
+  }
+
+  async *disclosures(filter: { subjectId?: string; recipient?: string; exportId?: string }): AsyncIterable<DisclosureRow> {
+    const where: string[] = ['e.finished_at IS NOT NULL', 'd.rowid > ?'];
+    const args: unknown[] = [];
+    if (filter.subjectId !== undefined) { where.push('d.subject_id = ?'); args.push(filter.subjectId); }
+    if (filter.recipient !== undefined) { where.push('d.recipient = ?'); args.push(filter.recipient); }
+    if (filter.exportId !== undefined) { where.push('d.export_id = ?'); args.push(filter.exportId); }
+    // Paged by rowid (insertion order), as listForExport: no cursor stays open between pages.
+    const stmt = this.db.prepare(`SELECT d.rowid AS rid, d.* FROM disclosures d JOIN exports e ON e.export_id = d.export_id
+      WHERE ${where.join(' AND ')} ORDER BY d.rowid LIMIT 1000`);
+    let after = 0;
+    for (;;) {
+      const rows = stmt.all(after, ...args) as (DisclosureDb & { rid: number })[];
+      if (rows.length === 0) return;
+      for (const d of rows) {
+        yield {
+          exportId: d.export_id, recipient: d.recipient, subjectId: d.subject_id, recipientPseudonym: d.recipient_pseudonym,
+          objectId: d.object_id, recordId: d.record_id, project: d.project, disclosedAt: d.disclosed_at,
+        };
+      }
+      after = rows[rows.length - 1]!.rid;
+    }
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+interface RecipientDb { name: string; jurisdiction: string; age_recipient: string | null; created_at: string }
+interface ExportDb {
+  export_id: string; recipient: string; started_at: string; finished_at: string | null; manifest_sha256: string | null;
+  records: number; media: number; summary: string;
+}
+interface DisclosureDb {
+  export_id: string; recipient: string; subject_id: string; recipient_pseudonym: string; object_id: string;
+  record_id: string; project: string; disclosed_at: string;
+}
+
+function recipientRow(r: RecipientDb): RecipientRow {
+  return { name: r.name, jurisdiction: r.jurisdiction, ageRecipient: r.age_recipient, createdAt: r.created_at };
 }

@@ -108,9 +108,84 @@ export interface ExportRow {
   crossBorder: boolean;
   /** The context scheme the object was sealed under: 1 for objects a version 1 store held before `sunder migrate`. */
   binding: Binding;
+  subjectId: string;
+  /** The subject's status: an export leaves out all but `active` and counts why. */
+  status: SubjectStatus;
+  /** Consent scopes granted for this record, `|`-joined (as stored). */
+  scopes: string;
+  /** Scopes the subject withdrew later (`sunder withdraw --scopes`): excluded from every later export. */
+  withdrawnScopes: string[];
+  /** Why the subject is held for review (a reason code, e.g. after a correction), or null. */
+  review: string | null;
 }
 
-export interface Vault {
+/** A registered recipient of exports (a customer). Holds no secret: recipient keys are derived. */
+export interface RecipientRow {
+  name: string;
+  /** ISO 3166-1 alpha-2 country of the recipient: decides whether an export crosses a border. */
+  jurisdiction: string;
+  /** The recipient's age X25519 recipient (`age1…`) when exports to it are sealed by default. */
+  ageRecipient: string | null;
+  createdAt: string;
+}
+
+/** One export in the disclosure ledger. Only finished exports are listed. */
+export interface ExportLedgerRow {
+  exportId: string;
+  recipient: string;
+  startedAt: string;
+  finishedAt: string | null;
+  /** SHA-256 (hex) of the export's manifest (or of its SHA256SUMS for formats without one). */
+  manifestSha256: string | null;
+  records: number;
+  media: number;
+  /** JSON of the export's counts and exclusions by reason code: no personal data. */
+  summary: string;
+}
+
+/** One object disclosed to one recipient: what access lists and erasure notices are made from. */
+export interface DisclosureRow {
+  exportId: string;
+  recipient: string;
+  subjectId: string;
+  /** The pseudonym this recipient knows the subject by (recipient-scoped, never the vault's). */
+  recipientPseudonym: string;
+  /** The object id this recipient knows the object by (recipient-scoped). */
+  objectId: string;
+  recordId: string;
+  project: string;
+  disclosedAt: string;
+}
+
+/**
+ * The disclosure ledger and recipient registry. An export is begun, fills its disclosures in
+ * batches, and is finished only once its output is in place; an export that failed is aborted
+ * (its rows removed), and begun-but-never-finished ones are never listed.
+ */
+export interface DisclosureLedger {
+  /** Throws RECIPIENT_EXISTS when the name is taken. */
+  addRecipient(r: RecipientRow): Promise<void>;
+  recipient(name: string): Promise<RecipientRow | undefined>;
+  listRecipients(): Promise<RecipientRow[]>;
+  beginExport(e: { exportId: string; recipient: string; startedAt: string }): Promise<void>;
+  addDisclosures(rows: DisclosureRow[]): Promise<void>;
+  finishExport(exportId: string, result: { manifestSha256: string; records: number; media: number; summary: string }): Promise<void>;
+  abortExport(exportId: string): Promise<void>;
+  listExports(filter: { recipient?: string }): Promise<ExportLedgerRow[]>;
+  /** Disclosures of finished exports, oldest first. */
+  disclosures(filter: { subjectId?: string; recipient?: string; exportId?: string }): AsyncIterable<DisclosureRow>;
+}
+
+/** Consent and review state that rights commands change and ingest and export read. */
+export interface SubjectRights {
+  /** Records the withdrawal of these scopes (idempotent; the first time is kept). */
+  withdrawScopes(subjectId: string, scopes: string[], at: string): Promise<void>;
+  withdrawnScopes(subjectIds: string[]): Promise<Map<string, string[]>>;
+  /** Holds the subject for review with a reason code, or clears it with null. */
+  setReview(subjectId: string, reason: string | null, at: string): Promise<void>;
+}
+
+export interface Vault extends DisclosureLedger, SubjectRights {
   /** The store's on-disk version; a new store is created at the current version (2). */
   readonly formatVersion: StoreVersion;
   /**
@@ -135,7 +210,10 @@ export interface Vault {
   commit(batch: VaultBatch): Promise<void>;
   /** Key ids of all subjects the vault knows (for key-store recovery). */
   hasKeyIds(keyIds: string[]): Promise<Set<string>>;
-  /** Committed records of active subjects, for export; optionally one project. */
+  /**
+   * Committed records for export, whatever their subject's state (the exporter leaves out and
+   * counts what may not go); optionally one project.
+   */
   listForExport(filter: { project?: string }): AsyncIterable<ExportRow>;
   /** Row counts of the main tables: a store's size at a glance. */
   counts(): Promise<{ subjects: number; records: number; segments: number; identities: number }>;

@@ -1,7 +1,7 @@
 /** One suite for every Vault backend: each backend's test file calls this with a factory. */
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SubjectRow, Vault, VaultBatch } from '../../src/vault/vault.js';
+import type { ExportRow, SubjectRow, Vault, VaultBatch } from '../../src/vault/vault.js';
 import { digestKey } from '../../src/vault/vault.js';
 
 function subject(n: number): SubjectRow {
@@ -62,7 +62,7 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       await vault.close();
     });
 
-    it('withdraws subjects and leaves their records out of exports', async () => {
+    it('withdraws subjects: their records are listed with the status the export leaves out', async () => {
       const vault = await make();
       const a = subject(4);
       const b = subject(5);
@@ -74,11 +74,11 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       // A later batch carries the withdrawal (a record whose consent was withdrawn).
       await vault.commit(batch({ withdrawn: [a.subjectId] }));
       const rows = [];
-      for await (const r of vault.listForExport({})) rows.push(r.recordId);
-      expect(rows).toEqual(['rec-21']);
+      for await (const r of vault.listForExport({})) rows.push(`${r.recordId}:${r.status}`);
+      expect(rows).toEqual(['rec-20:withdrawn', 'rec-21:active']);
       const p1 = [];
-      for await (const r of vault.listForExport({ project: 'p1' })) p1.push(r.recordId);
-      expect(p1).toEqual([]);
+      for await (const r of vault.listForExport({ project: 'p1' })) p1.push(`${r.recordId}:${r.status}`);
+      expect(p1).toEqual(['rec-20:withdrawn']);
       const found = await vault.findSubjects([]);
       expect(found.size).toBe(0);
       await vault.close();
@@ -107,6 +107,78 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       expect(await vault.checkOrSetMeta({ k: 'v1' })).toEqual({ mismatched: [] });
       expect(await vault.checkOrSetMeta({ k: 'v1' })).toEqual({ mismatched: [] });
       expect(await vault.checkOrSetMeta({ k: 'v2' })).toEqual({ mismatched: ['k'] });
+      await vault.close();
+    });
+
+    it('lists every record for export with its subject\'s status, withdrawn scopes and review flag', async () => {
+      const vault = await make();
+      const a = subject(20);
+      const b = subject(21);
+      await vault.commit(batch({
+        subjects: [a, b],
+        segments: [{ segmentId: 'seg1', objectKey: 'segments/seg1xxxxxxxx', records: 2, bytes: 1 }],
+        records: [record(200, a.subjectId), { ...record(201, b.subjectId), scopes: 'text|voice' }],
+        withdrawn: [a.subjectId],
+      }));
+      await vault.withdrawScopes(b.subjectId, ['voice', 'image'], '2024-01-01T00:00:00Z');
+      await vault.withdrawScopes(b.subjectId, ['voice'], '2025-01-01T00:00:00Z');
+      await vault.setReview(b.subjectId, 'CHILD_WITHOUT_GUARDIAN_CONSENT', '2024-01-01T00:00:00Z');
+      const rows = new Map<string, ExportRow>();
+      for await (const r of vault.listForExport({})) rows.set(r.recordId, r);
+      expect(rows.get('rec-200')).toMatchObject({ subjectId: a.subjectId, status: 'withdrawn', withdrawnScopes: [], review: null, scopes: 'text' });
+      expect(rows.get('rec-201')).toMatchObject({
+        subjectId: b.subjectId, status: 'active', withdrawnScopes: ['image', 'voice'], review: 'CHILD_WITHOUT_GUARDIAN_CONSENT', scopes: 'text|voice',
+      });
+      expect(await vault.withdrawnScopes([a.subjectId, b.subjectId])).toEqual(new Map([[b.subjectId, ['image', 'voice']]]));
+      await vault.setReview(b.subjectId, null, '2024-02-01T00:00:00Z');
+      for await (const r of vault.listForExport({})) if (r.recordId === 'rec-201') expect(r.review).toBeNull();
+      await vault.close();
+    });
+
+    it('registers recipients once and refuses a second with the same name', async () => {
+      const vault = await make();
+      const r = { name: 'acme', jurisdiction: 'CN', ageRecipient: null, createdAt: '2024-01-01T00:00:00Z' };
+      await vault.addRecipient(r);
+      await vault.addRecipient({ name: 'globex', jurisdiction: 'US', ageRecipient: 'age1xyz', createdAt: '2024-01-02T00:00:00Z' });
+      await expect(vault.addRecipient({ ...r, jurisdiction: 'US' })).rejects.toMatchObject({ code: 'RECIPIENT_EXISTS' });
+      expect(await vault.recipient('acme')).toEqual(r);
+      expect(await vault.recipient('nobody')).toBeUndefined();
+      expect((await vault.listRecipients()).map((x) => x.name)).toEqual(['acme', 'globex']);
+      await vault.close();
+    });
+
+    it('lists disclosures of finished exports only, by subject, recipient or export, across pages', async () => {
+      const vault = await make();
+      const disclosure = (exportId: string, recipient: string, n: number) => ({
+        exportId, recipient, subjectId: `subj${n % 3}`, recipientPseudonym: `rp-${recipient}-${n % 3}`, objectId: `o-${exportId}-${n}`,
+        recordId: `rec-${n}`, project: 'proj', disclosedAt: '2024-01-01T00:00:00Z',
+      });
+      await vault.beginExport({ exportId: 'e1', recipient: 'acme', startedAt: '2024-01-01T00:00:00Z' });
+      await vault.addDisclosures(Array.from({ length: 1_200 }, (_, n) => disclosure('e1', 'acme', n)));
+      await vault.addDisclosures(Array.from({ length: 300 }, (_, n) => disclosure('e1', 'acme', 1_200 + n)));
+      await vault.finishExport('e1', { manifestSha256: 'ab'.repeat(32), records: 1_500, media: 0, summary: '{"excluded":{}}' });
+      await vault.beginExport({ exportId: 'e2', recipient: 'globex', startedAt: '2024-01-02T00:00:00Z' });
+      await vault.addDisclosures([disclosure('e2', 'globex', 1)]);
+      await vault.finishExport('e2', { manifestSha256: 'cd'.repeat(32), records: 1, media: 0, summary: '{}' });
+      // Begun and never finished: a failed export; never listed, and aborting removes its rows.
+      await vault.beginExport({ exportId: 'e3', recipient: 'acme', startedAt: '2024-01-03T00:00:00Z' });
+      await vault.addDisclosures([disclosure('e3', 'acme', 7)]);
+      const all = async (f: Parameters<Vault['disclosures']>[0]) => {
+        const out = [];
+        for await (const d of vault.disclosures(f)) out.push(d);
+        return out;
+      };
+      expect((await all({})).length).toBe(1_501);
+      expect((await all({ recipient: 'acme' })).map((d) => d.objectId)).toEqual(Array.from({ length: 1_500 }, (_, n) => `o-e1-${n}`));
+      const subj1 = await all({ subjectId: 'subj1' });
+      expect(subj1.length).toBe(501);
+      expect(new Set(subj1.map((d) => `${d.recipient}:${d.recipientPseudonym}`))).toEqual(new Set(['acme:rp-acme-1', 'globex:rp-globex-1']));
+      expect((await all({ exportId: 'e3' })).length).toBe(0);
+      expect((await vault.listExports({})).map((e) => e.exportId)).toEqual(['e1', 'e2']);
+      expect(await vault.listExports({ recipient: 'globex' })).toMatchObject([{ exportId: 'e2', records: 1, manifestSha256: 'cd'.repeat(32) }]);
+      await vault.abortExport('e3');
+      await expect(vault.finishExport('e3', { manifestSha256: '00', records: 0, media: 0, summary: '{}' })).rejects.toThrow();
+      await expect(vault.finishExport('e1', { manifestSha256: '00', records: 0, media: 0, summary: '{}' })).rejects.toThrow();
       await vault.close();
     });
   });
