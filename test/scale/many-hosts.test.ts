@@ -125,6 +125,12 @@ describe.skipIf(pgSkipReason !== undefined)(pgTitle('many ingest hosts on one Po
     expect(t).toMatchObject({ subjects: baseline.subjects, records: 600, distinctRecords: 600, keys: baseline.subjects, orphanKeys: 0, keylessSubjects: 0, pending: 0, subjectsPerDigest: 1 });
     // No orphan object: the store holds exactly the committed segments.
     expect(await store.objects()).toBe(t.segments);
+    // Every record opens with its subject's keys, the losers' re-sealed ones included.
+    const out = join(work, `export-${n}`);
+    const exp = await sunder(['--data', join(work, `h${n}-0`), '--keys', keys, '--vault', url, '--keystore', url, '--store', store.url,
+      'export', '--out', out, '--json'], store.env);
+    expect(exp.code, exp.stderr).toBe(0);
+    expect(summaryOf(exp)).toMatchObject({ records: 600, skipped: 0 });
   }
 
   it('two processes on a shared file store', async () => {
