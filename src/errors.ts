@@ -69,6 +69,10 @@ export type ErrorCode =
   | 'MEDIA_NOT_REGULAR'
   | 'MEDIA_TOO_LARGE'
   | 'MEDIA_TOO_MANY_PIXELS'
+  /** PostgreSQL: another host committed the same new subject or record first; the batch is prepared again. */
+  | 'VAULT_CONFLICT'
+  /** PostgreSQL: this run's pending marks were cleared by another host's recovery (its session was lost). */
+  | 'VAULT_FENCED'
   // recipients and the disclosure ledger
   | 'RECIPIENT_EXISTS'
   | 'RECIPIENT_UNKNOWN'

@@ -56,6 +56,10 @@ export { FsObjectStore } from './store/fs.js';
 // The S3 driver loads the AWS SDK (~1 s here), so it is reached only through these, on demand.
 export type { S3StoreOptions, S3ServerSideEncryption } from './store/s3.js';
 export { createS3Store, openConfiguredStore, openStore, parseStoreUrl, s3EndpointFrom, type StoreUrl } from './config/store-url.js';
+export { configuredBackendUrl, parseBackendUrl, type BackendUrl } from './config/backend-url.js';
+export { openConfiguredBackends, openKeyStore, openVault, type ConfiguredBackends } from './config/open.js';
+export type { PostgresVault } from './vault/postgres.js';
+export type { PostgresKeyStore } from './keystore/postgres.js';
 export { LocalBlindIndexer, type BlindIndexer } from './crypto/blind-index.js';
 export { migrateDataFolder, type MigrateOptions, type MigrateReport } from './migrate/migrate.js';
 

@@ -12,6 +12,8 @@ export interface GlobalOptions {
   keys?: string;
   store?: string;
   config?: string;
+  vault?: string;
+  keystore?: string;
 }
 
 export interface CliContext {
@@ -25,6 +27,8 @@ export interface CliContext {
   config(): ResolvedConfig;
   /** The data folder for an error message: never throws (a broken config file falls back to the default). */
   dataDirForErrors(): string;
+  /** Vault, key-store and store URLs as resolved (flag > env > config file), else undefined: the embedded default. */
+  backendFlags(): { vault: string | undefined; keystore: string | undefined; store: string | undefined };
 }
 
 /**
@@ -57,6 +61,10 @@ export function contextOf(program: Command): CliContext {
       } catch {
         return DEFAULT_DATA_DIR;
       }
+    },
+    backendFlags() {
+      const c = config();
+      return { vault: c.vault?.value, keystore: c.keystore?.value, store: storeUrlOf(c) };
     },
   };
 }

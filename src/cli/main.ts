@@ -40,6 +40,8 @@ const program = new Command('sunder')
   .addOption(new Option('--keys <dir>', 'folder of the role key files (default: <data>/keys)').env('SUNDER_KEYS'))
   .option('--store <url>', 'object store: file:///path or s3://bucket/prefix (default: $SUNDER_STORE, else <data>/objects)')
   .option('--config <file>', 'configuration file (default: $SUNDER_CONFIG, else sunder.config.json|.yaml|.yml in the working directory)')
+  .option('--vault <url>', 'vault: sqlite:///path or postgres://host/db (default: $SUNDER_VAULT, else <data>/vault.db)')
+  .option('--keystore <url>', 'key store: sqlite:///path or postgres://host/db (default: $SUNDER_KEYSTORE, else <data>/keystore.db)')
   .showHelpAfterError()
   // Usage errors throw (CommanderError) instead of exiting 1, so they get exit code 2 below.
   .exitOverride();

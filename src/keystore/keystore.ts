@@ -34,6 +34,8 @@ export interface SubjectKeyRow {
 export interface KeyStore {
   /** The store's on-disk version; a new store is created at the current version (2). */
   readonly formatVersion: StoreVersion;
+  /** True when any number of processes may write at once (PostgreSQL); see Vault.concurrentWriters. */
+  readonly concurrentWriters?: boolean;
   /**
    * Records which role keys wrapped the subject keys (and, format 2, a check value of the key-row
    * MAC key); a mismatch means the wrong key files. Absent names are not checked.

@@ -314,6 +314,15 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
   return { seq, slots, accepted, created, withdrawn, segmentId: newSortableId(), mediaPlan, pendingWritten: [] };
 }
 
+/**
+ * Removes the media objects a batch that will not commit stored, and clears its pending marks
+ * (the media marks, and `extra` marks the caller removed the objects of).
+ */
+export async function discardBatch(deps: BatchDeps, prepared: PreparedBatch, extra: string[] = []): Promise<void> {
+  for (const plan of prepared.mediaPlan.values()) for (const m of plan) await deps.store.delete(m.objectKey);
+  await deps.vault.clearPending([...prepared.pendingWritten, ...extra]);
+}
+
 /** True when the batch's outcome can change after prepare (a media file may be rejected). */
 export function hasMedia(prepared: PreparedBatch): boolean {
   return prepared.mediaPlan.size > 0;
@@ -468,7 +477,19 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     clearPending: [...prepared.pendingWritten, ...pendingRefs],
   };
   clock = stageStart();
-  await vault.commit(batch);
+  try {
+    await vault.commit(batch);
+  } catch (err) {
+    // Another host committed one of these subjects or records first (VAULT_CONFLICT), or took
+    // this run for dead (VAULT_FENCED): nothing of the batch is in the vault, so what it wrote
+    // is an orphan, removed here rather than left to recovery. The queue prepares it again.
+    if (isSunderError(err, 'VAULT_CONFLICT') || isSunderError(err, 'VAULT_FENCED')) {
+      if (records.length > 0) await deps.store.delete(segmentKey);
+      await deps.keystore.delete(newSubjects.map((c) => c.key.keyId));
+      await discardBatch(deps, prepared, pendingRefs);
+    }
+    throw err;
+  }
   stageEnd(STAGE.commit, clock);
   deps.inflight.committedBatch(prepared.seq);
   failpoint('after-commit');

@@ -174,7 +174,8 @@ export class Ingestor {
     private readonly vault: Vault,
     private readonly keystore: AuthenticatedKeyStore,
     private readonly store: ObjectStore,
-    private readonly lock: WriterLock,
+    /** Absent when the vault and the key store take many writers (PostgreSQL). */
+    private readonly lock: WriterLock | undefined,
     private readonly options: IngestorOptions,
     readonly recovery: RecoveryReport,
   ) {
@@ -195,7 +196,10 @@ export class Ingestor {
     const policy = parsePolicy(options.policy ?? {});
     if (!existsSync(layout.dataDir)) privateDir(layout.dataDir);
     // Taken before the folder is inspected: two writers must not both decide to initialise it.
-    const lock = WriterLock.acquire(layout.dataDir);
+    // The lock is the embedded default's: with a vault and a key store that take many writers
+    // (PostgreSQL), any number of ingest processes run at once and the database decides.
+    const shared = options.vault?.concurrentWriters === true && options.keystore?.concurrentWriters === true;
+    const lock = shared ? undefined : WriterLock.acquire(layout.dataDir);
     let keys: IngestKeys;
     try {
       // Only a brand-new folder is initialised (keys are created only into it, and only when
@@ -215,7 +219,7 @@ export class Ingestor {
       keys = await loadRoleKeys(layout.keysDir, 'ingest');
       await ensureAuditKey(layout);
     } catch (err) {
-      lock.release();
+      lock?.release();
       throw err;
     }
     let vault: Vault | undefined;
@@ -245,7 +249,7 @@ export class Ingestor {
     } catch (err) {
       await vault?.close().catch(() => undefined);
       await rawKeystore?.close().catch(() => undefined);
-      lock.release();
+      lock?.release();
       throw err;
     }
   }
@@ -422,7 +426,7 @@ export class Ingestor {
       await this.vault.close();
       await this.keystore.close();
     } finally {
-      this.lock.release();
+      this.lock?.release();
     }
   }
 }

@@ -188,6 +188,11 @@ export interface SubjectRights {
 export interface Vault extends DisclosureLedger, SubjectRights {
   /** The store's on-disk version; a new store is created at the current version (2). */
   readonly formatVersion: StoreVersion;
+  /**
+   * True when any number of processes may write at once (PostgreSQL): the database makes the
+   * decisions, so no writer lock is taken. Absent: one writer (the embedded SQLite vault).
+   */
+  readonly concurrentWriters?: boolean;
   /** Sets meta values once, and checks them on every later open (wrong keys are found at once). */
   checkOrSetMeta(values: Record<string, string>): Promise<{ mismatched: string[] }>;
   /**

@@ -1,6 +1,6 @@
 /** `sunder export`: decrypts business objects with the exporter key into a customer dataset. */
 import { Command, Option } from 'commander';
-import { openConfiguredStore } from '../../config/store-url.js';
+import { openConfiguredBackends } from '../../config/open.js';
 import { exportDataset } from '../../export/export.js';
 import { parseSize } from '../../export/sinks/open-sink.js';
 import { EXPORT_FORMATS, type ExportFormat } from '../../export/sinks/sink.js';
@@ -30,14 +30,17 @@ export function exportCommand(ctx: CliContext): Command {
     .option('--json', 'print one JSON summary as the last line of stdout')
     .action(async (opts: ExportCliOptions) => {
       const shardSize = parseSize(opts.shardSize);
-      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
+      const backends = await openConfiguredBackends(ctx.backendFlags(), ctx.storeEnv());
+      const { vault, keystore, store } = backends;
       const s = await exportDataset({
         ...ctx.layoutOpts(), out: opts.out, force: opts.force === true, format: opts.format, shardSize,
         ...(opts.project === undefined ? {} : { project: opts.project }),
         ...(opts.sealTo === undefined ? {} : { sealTo: opts.sealTo }),
         ...(opts.indexKey === undefined ? {} : { indexKeyFile: opts.indexKey }),
+        ...(vault === undefined ? {} : { vault }),
+        ...(keystore === undefined ? {} : { keystore }),
         ...(store === undefined ? {} : { store }),
-      }).finally(() => store?.close?.());
+      }).finally(() => backends.close());
       process.stdout.write(opts.json ? JSON.stringify(s) + '\n' : `exported ${s.records} records and ${s.media} media files to ${s.manifest} in ${s.elapsedMs} ms (${s.files} files signed, leak check over ${s.leakCheck.lines} lines)\n`);
     });
 }

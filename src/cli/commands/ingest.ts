@@ -6,7 +6,7 @@ import { Ingestor, type RunSummary } from '../../pipeline/ingest.js';
 import { createMediaStep } from '../../pipeline/media-step.js';
 import type { InputFormat } from '../../pipeline/sources.js';
 import { INPUT_ENCODINGS, loadPolicy, type InputEncoding, type PolicyInput } from '../../record/policy.js';
-import { openConfiguredStore } from '../../config/store-url.js';
+import { openConfiguredBackends } from '../../config/open.js';
 import type { CliContext } from '../context.js';
 import { EXIT } from '../exit-codes.js';
 import { Progress } from '../progress.js';
@@ -64,14 +64,20 @@ export function ingestCommand(ctx: CliContext): Command {
       // --policy, else the configured policy file (SUNDER_POLICY or the config file's `policy`).
       const policyFile = opts.policy ?? ctx.config().policy?.value;
       const policy = withMediaLimits(policyFile === undefined ? undefined : await loadPolicy(policyFile), opts);
-      const store = await openConfiguredStore(ctx.storeUrl(), ctx.storeEnv());
+      const backends = await openConfiguredBackends(ctx.backendFlags(), ctx.storeEnv());
+      const { vault, keystore, store } = backends;
       const ingestor = await Ingestor.open({
         ...ctx.layoutOpts(),
         ...(policy === undefined ? {} : { policy }),
+        ...(vault === undefined ? {} : { vault }),
+        ...(keystore === undefined ? {} : { keystore }),
         ...(store === undefined ? {} : { store }),
         media: createMediaStep,
         keyFiles: { ...(opts.officerOut === undefined ? {} : { officer: opts.officerOut }), ...(opts.exporterOut === undefined ? {} : { exporter: opts.exporterOut }) },
         onNotice: (m) => process.stderr.write(`sunder: ${m}\n`),
+      }).catch(async (err: unknown) => {
+        await backends.close().catch(() => undefined);
+        throw err;
       });
       const total: Omit<RunSummary, 'runId' | 'outcomesFile'> & { runs: string[]; outcomesFiles: string[] } = {
         records: 0, stored: 0, rejected: 0, duplicates: 0, subjects: 0, detections: {}, rejections: {}, elapsedMs: 0, runs: [], outcomesFiles: [],
@@ -101,7 +107,7 @@ export function ingestCommand(ctx: CliContext): Command {
         }
       } finally {
         await ingestor.close();
-        await store?.close?.();
+        await backends.close();
       }
       if (opts.json) process.stdout.write(JSON.stringify(total) + '\n');
       // Every record has its outcome, but not every record is stored: say so to a script.
