@@ -68,6 +68,8 @@ export type ErrorCode =
   // recipients and the disclosure ledger
   | 'RECIPIENT_EXISTS'
   | 'RECIPIENT_UNKNOWN'
+  | 'RECIPIENT_REQUIRED'
+  | 'RECIPIENT_INVALID'
   | 'INTERNAL';
 
 export class SunderError extends Error {

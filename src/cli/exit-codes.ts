@@ -35,6 +35,8 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'REQUEST_NOT_FOUND',
   'RECIPIENT_EXISTS',
   'RECIPIENT_UNKNOWN',
+  'RECIPIENT_REQUIRED',
+  'RECIPIENT_INVALID',
 ]);
 
 export function exitCodeOf(err: unknown): number {
