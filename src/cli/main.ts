@@ -12,6 +12,8 @@ import { osError } from '../os-errors.js';
 import { contextOf } from './context.js';
 import { exitCodeOf } from './exit-codes.js';
 import { exportCommand } from './commands/export.js';
+import { registerRecipient } from './commands/recipient.js';
+import { disclosuresCommand } from './commands/disclosures.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
@@ -40,9 +42,11 @@ const program = new Command('sunder')
 const ctx = contextOf(program);
 // copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
 // exitOverride etc.
-for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand()]) {
+for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand(),
+  disclosuresCommand(ctx)]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
+registerRecipient(program, ctx);
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }
