@@ -5,7 +5,8 @@
  * held for review, or when the export crosses a border and the record's consent does not allow
  * it. After decryption, each field is kept only when the scope it needs is granted, not
  * withdrawn since, and among the export's `--scopes`: text needs `text`, a media file the
- * scope of its kind (audio: voice, image: image, video: video, portrait: portrait). Fields
+ * scope of its kind (audio: voice, video: video; an image: image and/or portrait, see
+ * scopesOfMedia). Fields
  * outside are dropped, not the record: a voice dataset does not lose a recording because its
  * transcript is not wanted. A record whose every text and media field was dropped is left out
  * (SCOPE, or SCOPE_WITHDRAWN when a withdrawal emptied it): its attributes describe what it
@@ -61,8 +62,16 @@ export function rowExclusion(row: ExportRow, selection: Selection): ExclusionCod
   return undefined;
 }
 
-export function scopeOfMedia(kind: string): ConsentScope | undefined {
-  return (SCOPE_OF_MEDIA as Record<string, ConsentScope>)[kind as MediaKind];
+/**
+ * The scopes that may have covered a stored media file at ingest. The object records the file's
+ * sniffed class, not the kind it was declared as, so an `image` file may be an image or a
+ * portrait: it goes only when every one of the two the record granted still may (erring on
+ * the subject's side: a withdrawn portrait scope holds back the record's images too).
+ */
+export function scopesOfMedia(kind: string): readonly ConsentScope[] {
+  if (kind === 'image') return ['image', 'portrait'];
+  const one = (SCOPE_OF_MEDIA as Record<string, ConsentScope>)[kind as MediaKind];
+  return one === undefined ? [] : [one];
 }
 
 export interface FieldsKept {
@@ -79,17 +88,18 @@ export function keptFields(row: ExportRow, obj: BusinessObject, selection: Selec
   const granted = new Set(row.scopes.split('|'));
   const withdrawn = new Set(row.withdrawnScopes);
   let byWithdrawal = 0;
-  const allowed = (scope: ConsentScope | undefined): boolean => {
-    if (scope === undefined || !granted.has(scope) || !selection.scopes.has(scope)) return false;
-    if (withdrawn.has(scope)) {
+  const allowed = (candidates: readonly ConsentScope[]): boolean => {
+    const relevant = candidates.filter((c) => granted.has(c));
+    if (relevant.length === 0 || relevant.some((c) => !selection.scopes.has(c))) return false;
+    if (relevant.some((c) => withdrawn.has(c))) {
       byWithdrawal++;
       return false;
     }
     return true;
   };
   const hasText = Object.keys(obj.text).length > 0;
-  const text = hasText && allowed('text');
-  const media = obj.media.filter((m) => allowed(scopeOfMedia(m.kind)));
+  const text = hasText && allowed(['text']);
+  const media = obj.media.filter((m) => allowed(scopesOfMedia(m.kind)));
   const dropped = (hasText && !text ? 1 : 0) + obj.media.length - media.length;
   const kept: FieldsKept = { text, media, dropped };
   if (dropped > 0 && !text && media.length === 0) kept.exclusion = byWithdrawal > 0 ? 'SCOPE_WITHDRAWN' : 'SCOPE';
