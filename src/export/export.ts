@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -178,17 +178,25 @@ export async function exportDataset(options: ExportOptions): Promise<ExportSumma
       const k = await checkK(plan, source, plan.recipient === undefined ? undefined : { vault, key: ledgerQuasiKey(keys.secretKey) });
       summary = await writeExport(options, plan, source, ids, k, ledger, store, output.dir, exportId, started);
       await ledger.complete();
+      // Audited before the output is in place, as before the ledger: an export whose entry
+      // cannot be written is not delivered.
+      await auditExport(layout, summary, { ...options, ...(plan.recipient === undefined ? {} : { recipient: plan.recipient.name }) });
       await output.commit();
     } catch (err) {
       // No half export: the temporary folder holds decrypted data.
       await output.abort();
       throw osError(err, { what: 'the export', path: output.target });
     }
-    await ledger.finish({
-      manifestSha256: summary.manifestSha256, records: summary.records, media: summary.media,
-      summary: JSON.stringify({ excluded: summary.excluded, fieldsDropped: summary.fieldsDropped, rescanned: summary.rescanned, kAnonymity: summary.kAnonymity, crossBorder: summary.crossBorder }),
-    });
-    await auditExport(layout, summary, { ...options, ...(plan.recipient === undefined ? {} : { recipient: plan.recipient.name }) });
+    try {
+      await ledger.finish({
+        manifestSha256: summary.manifestSha256, records: summary.records, media: summary.media,
+        summary: JSON.stringify({ excluded: summary.excluded, fieldsDropped: summary.fieldsDropped, rescanned: summary.rescanned, kAnonymity: summary.kAnonymity, crossBorder: summary.crossBorder }),
+      });
+    } catch (err) {
+      // A delivery the ledger cannot record is not left behind: erasure notices could not reach it.
+      await rm(output.target, { recursive: true, force: true }).catch(() => undefined);
+      throw osError(err, { what: 'the disclosure ledger', path: layout.vault });
+    }
     return { ...summary, manifest: join(output.target, 'manifest.jsonl') };
   } catch (err) {
     await ledger?.abort();
