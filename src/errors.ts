@@ -82,6 +82,8 @@ export type ErrorCode =
   | 'EXPORT_SIGNATURE'
   | 'EXPORT_TAMPERED'
   | 'EXPORT_SEALED'
+  | 'RECIPIENT_REQUIRED'
+  | 'RECIPIENT_INVALID'
   | 'INTERNAL';
 
 export class SunderError extends Error {

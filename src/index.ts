@@ -23,6 +23,11 @@ export type { MediaStep, StoredMedia } from './pipeline/batch.js';
 export type { BusinessObject } from './pipeline/seal.js';
 export { enableStageClock, disableStageClock, stageTotals, STAGES, type Stage } from './pipeline/stage-clock.js';
 export { exportDataset, type ExportOptions, type ExportSummary } from './export/export.js';
+export { addRecipient, listRecipients, type RecipientInput } from './export/recipients.js';
+export { listDisclosures, listDeliveries, type DisclosureQuery } from './export/disclosures.js';
+export { EXCLUSION_CODES, type ExclusionCode, type Exclusions } from './export/select.js';
+export type { KSummary } from './export/export.js';
+export type { RecipientRow, DisclosureRow, ExportLedgerRow, DisclosedQuasiRow } from './vault/vault.js';
 export { layoutOf, DEFAULT_DATA_DIR, type Layout } from './layout.js';
 
 // Detection and masking

@@ -43,6 +43,8 @@ export interface AuditEntryInput {
   code?: string;
   /** Non-negative integer counts (records stored, objects skipped, ...). */
   counts?: Record<string, number>;
+  /** SHA-256 (hex) of what the action produced, e.g. an export's manifest. */
+  digest?: string;
 }
 
 export interface AuditEntry extends AuditEntryInput {
@@ -124,6 +126,9 @@ export function checkEntryInput(e: AuditEntryInput): void {
     }
     if (total > MAX_TARGETS) throw invalid(`expected at most ${MAX_TARGETS} targets in one entry`, ['target']);
   }
+  if (e.digest !== undefined && (typeof e.digest !== 'string' || !/^[0-9a-f]{64}$/.test(e.digest))) {
+    throw invalid('expected `digest` to be a SHA-256 in hex', ['digest']);
+  }
   if (e.counts !== undefined) {
     if (e.counts === null || typeof e.counts !== 'object') throw invalid('expected `counts` to be an object', ['counts']);
     for (const [k, n] of Object.entries(e.counts)) {
@@ -155,5 +160,6 @@ export function pickInput(e: AuditEntryInput): AuditEntryInput {
     outcome: e.outcome,
     ...(e.code === undefined ? {} : { code: e.code }),
     ...(e.counts === undefined || Object.keys(e.counts).length === 0 ? {} : { counts: { ...e.counts } }),
+    ...(e.digest === undefined ? {} : { digest: e.digest }),
   };
 }

@@ -40,7 +40,7 @@ export async function auditIngestRun(
 
 export async function auditExport(
   where: Where,
-  exp: { exportId: string; records: number; media: number; skipped: number },
+  exp: { exportId: string; records: number; media: number; skipped: number; excluded?: Record<string, number>; fieldsDropped?: number; manifestSha256?: string },
   options: { project?: string; recipient?: string } = {},
   failed?: unknown,
 ): Promise<void> {
@@ -55,6 +55,12 @@ export async function auditExport(
     },
     outcome: failed === undefined ? 'ok' : 'failed',
     ...(failed === undefined ? {} : { code: codeOf(failed) }),
-    counts: { records: exp.records, media: exp.media, skipped: exp.skipped },
+    counts: {
+      records: exp.records, media: exp.media, skipped: exp.skipped,
+      // Exclusions by reason code, as `excluded_WITHDRAWN` etc. (count names are flat).
+      ...Object.fromEntries(Object.entries(exp.excluded ?? {}).map(([code, n]) => [`excluded_${code}`, n])),
+      ...(exp.fieldsDropped === undefined ? {} : { fieldsDropped: exp.fieldsDropped }),
+    },
+    ...(exp.manifestSha256 === undefined ? {} : { digest: exp.manifestSha256 }),
   });
 }

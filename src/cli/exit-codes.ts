@@ -37,6 +37,8 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RECIPIENT_UNKNOWN',
   'AUDIT_ENTRY_NOT_FOUND',
   'INCIDENT_NOT_FOUND',
+  'RECIPIENT_REQUIRED',
+  'RECIPIENT_INVALID',
 ]);
 
 export function exitCodeOf(err: unknown): number {

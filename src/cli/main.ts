@@ -13,6 +13,8 @@ import { contextOf } from './context.js';
 import { exitCodeOf } from './exit-codes.js';
 import { configCommand } from './commands/config-show.js';
 import { exportCommand } from './commands/export.js';
+import { registerRecipient } from './commands/recipient.js';
+import { disclosuresCommand } from './commands/disclosures.js';
 import { ingestCommand } from './commands/ingest.js';
 import { initCommand } from './commands/init.js';
 import { keysCommand } from './commands/keys.js';
@@ -49,7 +51,8 @@ const program = new Command('sunder')
 const ctx = contextOf(program);
 // copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
 // exitOverride etc.
-for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand()]) {
+for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand(),
+  disclosuresCommand(ctx)]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 for (const command of [verifyExportCommand(ctx), openExportCommand()]) {
@@ -57,6 +60,7 @@ for (const command of [verifyExportCommand(ctx), openExportCommand()]) {
 }
 program.addCommand(configCommand(ctx).copyInheritedSettings(program));
 program.addCommand(statsCommand(ctx).copyInheritedSettings(program));
+registerRecipient(program, ctx);
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }

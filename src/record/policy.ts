@@ -145,6 +145,36 @@ export const policySchema = z.strictObject({
       tokenScope: z.enum(['subject', 'project']).default('subject'),
     })
     .default({ default: 'tag', byKind: {}, tokenScope: 'subject' }),
+  /**
+   * Customer exports (docs/FORMAT.md "Export selection"): where the data was collected, how the
+   * quasi-identifiers are generalised on the way out, and the k-anonymity check.
+   */
+  export: z
+    .strictObject({
+      /** ISO 3166-1 alpha-2 country the data was collected in: an export elsewhere carries only `crossBorder` subjects. @default "CN" */
+      collectionJurisdiction: z.string().regex(/^[A-Z]{2}$/).default('CN'),
+      /** Every class of exported quasi-identifiers holds at least this many subjects (1: no check). @default 1 */
+      k: z.number().int().min(1).max(1000).default(1),
+      /** Where generalisation starts (`--generalise` overrides): the stored band width or a wider one, province, region or nothing. */
+      generalise: z
+        .strictObject({
+          ageBandYears: z.union([z.number().int().min(1).max(100), z.literal('none')]).optional(),
+          province: z.enum(['keep', 'region', 'none']).optional(),
+          gender: z.enum(['keep', 'none']).optional(),
+          birthYear: z.enum(['keep', 'none']).optional(),
+        })
+        .default({}),
+      /** The age hierarchy the k-anonymity check climbs, in years, after the stored band (then none). @default [10] */
+      ageBandSteps: z.array(z.number().int().min(2).max(100)).max(10).default([10]),
+      /** Business attributes that are quasi-identifying: counted in the classes, and dropped when the check needs it. */
+      quasiAttributes: z.array(z.string().min(1).max(128)).max(20).default([]),
+      /**
+       * Share of the exported subjects the check may suppress instead of generalising a whole
+       * column one step further. @default 0.05
+       */
+      maxSuppressedShare: z.number().min(0).max(1).default(0.05),
+    })
+    .default({ collectionJurisdiction: 'CN', k: 1, generalise: {}, ageBandSteps: [10], quasiAttributes: [], maxSuppressedShare: 0.05 }),
   /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
 });

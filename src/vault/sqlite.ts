@@ -8,7 +8,7 @@ import { storeVersionOf } from '../keystore/sqlite.js';
 import { SunderError } from '../errors.js';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
 import type {
-  DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch,
+  DisclosedQuasiRow, DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch,
 } from './vault.js';
 import { digestKey } from './vault.js';
 
@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS disclosures (
   PRIMARY KEY (export_id, object_id));
 CREATE INDEX IF NOT EXISTS disclosures_subject ON disclosures(subject_id);
 CREATE INDEX IF NOT EXISTS disclosures_recipient ON disclosures(recipient);
+CREATE TABLE IF NOT EXISTS disclosed_quasi (
+  export_id TEXT NOT NULL, recipient TEXT NOT NULL, subject_id TEXT NOT NULL, quasi BLOB NOT NULL,
+  PRIMARY KEY (export_id, subject_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS disclosed_quasi_recipient ON disclosed_quasi(recipient, export_id);
 `;
 /**
  * Format 2. A version 1 vault has a `display` column in `identities` (masked forms in clear) and
@@ -325,6 +329,7 @@ export class SqliteVault implements Vault {
   async abortExport(exportId: string): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM disclosures WHERE export_id = ?').run(exportId);
+      this.db.prepare('DELETE FROM disclosed_quasi WHERE export_id = ?').run(exportId);
       this.db.prepare('DELETE FROM exports WHERE export_id = ? AND finished_at IS NULL').run(exportId);
     })();
   }
@@ -359,6 +364,28 @@ export class SqliteVault implements Vault {
         };
       }
       after = rows[rows.length - 1]!.rid;
+    }
+  }
+
+  async addDisclosedQuasi(rows: DisclosedQuasiRow[]): Promise<void> {
+    const stmt = this.db.prepare('INSERT INTO disclosed_quasi (export_id, recipient, subject_id, quasi) VALUES (?, ?, ?, ?)');
+    this.db.transaction(() => {
+      for (const r of rows) stmt.run(r.exportId, r.recipient, r.subjectId, Buffer.from(r.quasi));
+    })();
+  }
+
+  async *disclosedQuasi(recipient: string): AsyncIterable<DisclosedQuasiRow> {
+    // Paged by (export, subject) key, as the other listings: no cursor stays open between pages.
+    const stmt = this.db.prepare<[string, string, string, string], { export_id: string; subject_id: string; quasi: Buffer }>(
+      `SELECT q.export_id, q.subject_id, q.quasi FROM disclosed_quasi q JOIN exports e ON e.export_id = q.export_id
+       WHERE q.recipient = ? AND e.finished_at IS NOT NULL AND (q.export_id > ? OR (q.export_id = ? AND q.subject_id > ?)) ORDER BY q.export_id, q.subject_id LIMIT 1000`);
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const rows = stmt.all(recipient, after[0], after[0], after[1]);
+      if (rows.length === 0) return;
+      for (const r of rows) yield { exportId: r.export_id, recipient, subjectId: r.subject_id, quasi: new Uint8Array(r.quasi) };
+      const last = rows[rows.length - 1]!;
+      after = [last.export_id, last.subject_id];
     }
   }
 

@@ -157,6 +157,14 @@ export interface DisclosureRow {
   disclosedAt: string;
 }
 
+/** What one export disclosed of one subject's quasi-identifiers: sealed bytes the vault cannot read. */
+export interface DisclosedQuasiRow {
+  exportId: string;
+  recipient: string;
+  subjectId: string;
+  quasi: Uint8Array;
+}
+
 /**
  * The disclosure ledger and recipient registry. An export is begun, fills its disclosures in
  * batches, and is finished only once its output is in place; an export that failed is aborted
@@ -174,6 +182,13 @@ export interface DisclosureLedger {
   listExports(filter: { recipient?: string }): Promise<ExportLedgerRow[]>;
   /** Disclosures of finished exports, oldest first. */
   disclosures(filter: { subjectId?: string; recipient?: string; exportId?: string }): AsyncIterable<DisclosureRow>;
+  /**
+   * The quasi-identifier tuples an export disclosed per subject, sealed by the exporter (opaque
+   * here). One row per (export, subject); removed by abortExport with the export's disclosures.
+   */
+  addDisclosedQuasi(rows: DisclosedQuasiRow[]): Promise<void>;
+  /** A recipient's disclosed tuples of finished exports, oldest first (the k-anonymity union). */
+  disclosedQuasi(recipient: string): AsyncIterable<DisclosedQuasiRow>;
 }
 
 /** Consent and review state that rights commands change and ingest and export read. */

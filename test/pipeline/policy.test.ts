@@ -61,7 +61,8 @@ describe('policy: detection settings', () => {
     for (const o of outcomes) expect(o.status === 'stored' && o.detections).toEqual({ EMPLOYEE_ID: 1 });
 
     const out = join(tempDir(), 'export');
-    await exportDataset({ dataDir, out });
+    // The export re-scans under its own policy (FORMAT.md §10): the same one keeps the plate.
+    await exportDataset({ dataDir, out, policy: POLICY });
     const texts = readJsonl<{ text: { note: string } }>(join(out, 'manifest.jsonl')).map((l) => l.text.note);
     expect(texts).toHaveLength(100);
     for (const t of texts) {

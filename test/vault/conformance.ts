@@ -181,5 +181,34 @@ export function vaultConformance(name: string, make: () => Promise<Vault>): void
       await expect(vault.finishExport('e1', { manifestSha256: '00', records: 0, media: 0, summary: '{}' })).rejects.toThrow();
       await vault.close();
     });
+
+    it('keeps the disclosed quasi-identifier tuples per export and subject, of finished exports only, across pages', async () => {
+      const vault = await make();
+      const row = (exportId: string, recipient: string, n: number) => ({ exportId, recipient, subjectId: `subj${String(n).padStart(5, '0')}`, quasi: new Uint8Array([n % 256, 1, 2, 3]) });
+      await vault.beginExport({ exportId: 'q1', recipient: 'acme', startedAt: '2024-01-01T00:00:00Z' });
+      await vault.addDisclosedQuasi(Array.from({ length: 1_100 }, (_, n) => row('q1', 'acme', n)));
+      await vault.finishExport('q1', { manifestSha256: 'ab'.repeat(32), records: 1_100, media: 0, summary: '{}' });
+      await vault.beginExport({ exportId: 'q2', recipient: 'globex', startedAt: '2024-01-01T00:00:00Z' });
+      await vault.addDisclosedQuasi([row('q2', 'globex', 1)]);
+      await vault.finishExport('q2', { manifestSha256: 'ab'.repeat(32), records: 1, media: 0, summary: '{}' });
+      // Begun, never finished: not listed; aborting removes its rows.
+      await vault.beginExport({ exportId: 'q3', recipient: 'acme', startedAt: '2024-01-02T00:00:00Z' });
+      await vault.addDisclosedQuasi([row('q3', 'acme', 5)]);
+      const all = async (recipient: string) => {
+        const out = [];
+        for await (const d of vault.disclosedQuasi(recipient)) out.push(d);
+        return out;
+      };
+      const acme = await all('acme');
+      expect(acme.length).toBe(1_100);
+      expect(new Set(acme.map((d) => d.exportId))).toEqual(new Set(['q1']));
+      expect(acme.find((d) => d.subjectId === 'subj00007')?.quasi).toEqual(new Uint8Array([7, 1, 2, 3]));
+      expect((await all('globex')).map((d) => d.subjectId)).toEqual(['subj00001']);
+      await vault.abortExport('q3');
+      await vault.beginExport({ exportId: 'q3', recipient: 'acme', startedAt: '2024-01-03T00:00:00Z' });
+      await vault.finishExport('q3', { manifestSha256: 'ab'.repeat(32), records: 0, media: 0, summary: '{}' });
+      expect((await all('acme')).length).toBe(1_100);
+      await vault.close();
+    });
   });
 }
