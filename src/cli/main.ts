@@ -23,6 +23,11 @@ import { registerAuditVerify } from './commands/audit-verify.js';
 import { registerRequestClose } from './commands/request-close.js';
 import { registerRequestOpen } from './commands/request-open.js';
 import { registerRequests } from './commands/requests.js';
+import { eraseCommand } from './commands/erase.js';
+import { withdrawCommand } from './commands/withdraw.js';
+import { purgeCommand } from './commands/purge.js';
+import { compactCommand } from './commands/compact.js';
+import { findCommand } from './commands/find.js';
 
 // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -41,6 +46,9 @@ const ctx = contextOf(program);
 // copyInheritedSettings: a command made with `new Command` does not inherit showHelpAfterError,
 // exitOverride etc.
 for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand()]) {
+  program.addCommand(command.copyInheritedSettings(program));
+}
+for (const command of [findCommand(ctx), eraseCommand(ctx, 'erase'), eraseCommand(ctx, 'cancel'), withdrawCommand(ctx), purgeCommand(ctx), compactCommand(ctx)]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {

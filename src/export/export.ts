@@ -4,6 +4,7 @@
  * customers) cannot be joined on them. Withdrawn and erased subjects are left out: the vault
  * lists only active subjects' records, and an erased subject's key is gone anyway.
  */
+import { reshredErased } from '../rights/reshred.js';
 import { createWriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -121,6 +122,8 @@ async function writeExport(
   try {
     checkedKeys = readableFormat(vault, keystore, keys);
     await checkedKeys?.checkRowMacKey();
+    // A key store restored from a backup must not reopen an erased subject (rights/reshred.ts).
+    await reshredErased(vault, keystore);
   } catch (err) {
     if (options.vault === undefined) await vault.close();
     if (options.keystore === undefined) await keystore.close();

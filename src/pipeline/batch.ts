@@ -26,7 +26,7 @@ import { isSunderError } from '../errors.js';
 import type { AuthenticatedKeyStore } from '../keystore/authenticated.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
 import type { Policy } from '../record/policy.js';
-import type { MediaRef } from '../record/schema.js';
+import { SCOPE_OF_MEDIA, type MediaRef } from '../record/schema.js';
 import { validateRecord } from '../record/validate.js';
 import { SegmentBuilder } from '../store/segment.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -215,6 +215,10 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
   const allDigests = slots.flatMap((s) => s.digests);
   const known = allDigests.length > 0 ? await vault.findSubjects(allDigests) : new Map<string, SubjectRow>();
 
+  // Scopes the known subjects withdrew later (`sunder withdraw --scopes`): refused from now on.
+  const knownIds = [...new Set([...known.values()].filter((r) => r.status === 'active').map((r) => r.subjectId))];
+  const withdrawnScopes = knownIds.length > 0 ? await vault.withdrawnScopes(knownIds) : new Map<string, string[]>();
+
   // 4. Resolve subjects in input order: a record sees the subjects earlier records created.
   const created = new Map<string, { row: SubjectRow; key: NewSubjectKey }>();
   const withdrawn: string[] = [];
@@ -244,6 +248,11 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     }
     let row = matches.values().next().value as SubjectRow | undefined;
     const g = slot.gated;
+    // Erased, but the record's consent was given after the erasure: the person came back and
+    // agreed anew, so they are collected as a new subject (the tombstone stays for the old one).
+    if (row !== undefined && row.erasedAt !== undefined && !inflight.status.has(row.subjectId) && Date.parse(g.consent.grantedAt) > Date.parse(row.erasedAt)) {
+      row = undefined;
+    }
     if (row !== undefined) {
       const st = inflight.status.get(row.subjectId) ?? row.status;
       if (st !== 'active') {
@@ -252,6 +261,12 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
         slot.gated = undefined;
         continue;
       }
+    }
+    const withdrawnScope = row === undefined ? undefined : withdrawnScopes.get(row.subjectId)?.find((sc) => neededScopes(g).has(sc));
+    if (withdrawnScope !== undefined) {
+      slot.outcome = rejected(slot, 'SCOPE_WITHDRAWN', 'consent.scopes', `the subject withdrew the \`${withdrawnScope}\` scope`);
+      slot.gated = undefined;
+      continue;
     }
     const adultSince = row === undefined ? null : (inflight.adult.get(row.subjectId) ?? row.adultSince);
     if (g.needsKnownAdult && (adultSince === null || adultSince > g.collectedOn)) {
@@ -276,7 +291,9 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     slot.subject = row;
     inflight.addRecord(seq, g.record.recordId);
     for (const d of slot.digests) {
-      if (lookup(d.key) === undefined) {
+      const hit = lookup(d.key);
+      // A tombstoned digest of a person collected again under a new consent is indexed anew.
+      if (hit === undefined || (hit.erasedAt !== undefined && hit.subjectId !== row.subjectId)) {
         inflight.addSubjectDigest(seq, d.key, row);
         slot.blind.push({ kind: d.kind, digest: d.digest, subjectId: row.subjectId });
       }
@@ -302,6 +319,14 @@ export async function prepareBatch(deps: BatchDeps, items: SourceItem[]): Promis
     }
   }
   return { seq, slots, accepted, created, withdrawn, segmentId: newSortableId(), mediaPlan, pendingWritten: [] };
+}
+
+/** The consent scopes a gated record uses: `text` for non-empty text, each media kind's scope. */
+function neededScopes(g: GatedRecord): Set<string> {
+  const out = new Set<string>();
+  for (const text of Object.values(g.record.business.text)) if (text.length > 0) out.add('text');
+  for (const m of g.record.business.media) out.add(SCOPE_OF_MEDIA[m.kind]);
+  return out;
 }
 
 /** True when the batch's outcome can change after prepare (a media file may be rejected). */
@@ -421,6 +446,12 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   for (const slot of prepared.accepted) {
     if (slot.blind.length > 0 && usedSubjects.has(slot.subject!.subjectId)) blindIndexes.push(...slot.blind);
   }
+  // The guardian a stored record names, indexed under the guardian's own identifiers
+  // (`--as-guardian`); repeats are ignored by the vault.
+  const guardianIndexes: BlindIndexRow[] = [];
+  for (const slot of stored) {
+    for (const d of digestsOf(deps, slot.gated!.guardianIds)) guardianIndexes.push({ kind: d.kind, digest: d.digest, subjectId: slot.subject!.subjectId });
+  }
 
   // Only stored records may vouch for an age; a new subject's row carries its date directly.
   const adultSince = new Map<string, string>();
@@ -454,6 +485,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     adultSince: [...adultSince].filter(([id]) => !created.has(id)).map(([subjectId, date]) => ({ subjectId, date })),
     withdrawn: prepared.withdrawn,
     clearPending: [...prepared.pendingWritten, ...pendingRefs],
+    guardianIndexes,
   };
   await vault.commit(batch);
   deps.inflight.committedBatch(prepared.seq);

@@ -133,6 +133,12 @@ export const policySchema = z.strictObject({
       tokenScope: z.enum(['subject', 'project']).default('subject'),
     })
     .default({ default: 'tag', byKind: {}, tokenScope: 'subject' }),
+  /**
+   * Retention periods in days, by project; `*` for every project not named. `sunder purge
+   * --expired` erases records collected longer ago than their project's period (POLICY.md 3).
+   * A project with no period (and no `*`) is kept. @default {}
+   */
+  retention: z.record(z.string(), z.number().int().min(1).max(36_500)).default({}),
   /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
 });
