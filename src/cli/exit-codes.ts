@@ -39,6 +39,7 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'RECIPIENT_UNKNOWN',
   'IDENTIFIER_INVALID',
   'RIGHTS_INVALID',
+  'REQUEST_INVALID',
 ]);
 
 export function exitCodeOf(err: unknown): number {

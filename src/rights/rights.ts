@@ -122,6 +122,13 @@ function newId(prefix: string, at: Date): string {
 
 export class Rights {
   private indexerPromise: Promise<BlindIndexer> | undefined;
+  private ledgerOpen: RequestLedger | undefined;
+
+  /** The requests ledger, opened (and created) only when a request is written: bad input creates nothing. */
+  private get ledger(): RequestLedger {
+    this.ledgerOpen ??= RequestLedger.open(requestsDbOf(this.layout.dataDir), { audit: this.audit, ...(this.options.now === undefined ? {} : { now: this.options.now }) });
+    return this.ledgerOpen;
+  }
 
   private constructor(
     readonly layout: Layout,
@@ -129,7 +136,6 @@ export class Rights {
     private readonly keystore: AuthenticatedKeyStore,
     private readonly store: ObjectStore,
     private readonly audit: AuditLog,
-    private readonly ledger: RequestLedger,
     private readonly lock: WriterLock,
     private readonly owned: { vault: boolean; keystore: boolean },
     private readonly options: RightsOptions,
@@ -156,9 +162,8 @@ export class Rights {
       // Before anything else reads the key store: a restored backup must not reopen anyone.
       const reshredded = await reshredErased(vault, raw);
       const audit = await openAuditLog(layout, options.now === undefined ? {} : { now: options.now });
-      const ledger = RequestLedger.open(requestsDbOf(layout.dataDir), { audit, ...(options.now === undefined ? {} : { now: options.now }) });
       const store = options.store ?? new FsObjectStore(layout.objects);
-      return new Rights(layout, vault, keystore, store, audit, ledger, lock,
+      return new Rights(layout, vault, keystore, store, audit, lock,
         { vault: options.vault === undefined, keystore: options.keystore === undefined }, options, reshredded);
     } catch (err) {
       if (options.vault === undefined) await vault?.close().catch(() => undefined);
@@ -295,7 +300,7 @@ export class Rights {
   }
 
   async close(): Promise<void> {
-    this.ledger.close();
+    this.ledgerOpen?.close();
     if (this.owned.vault) await this.vault.close();
     if (this.owned.keystore) await this.keystore.close();
     if (this.options.store === undefined) await this.store.close?.();
@@ -346,7 +351,7 @@ export class Rights {
   /** A given request id must name an open request of a fitting kind: checked before anything changes. */
   private checkRequest(id: string | undefined, kinds: RequestKind[]): void {
     if (id === undefined) return;
-    const r = this.ledger.get(id);
+    const r = existsSync(requestsDbOf(this.layout.dataDir)) ? this.ledger.get(id) : undefined;
     if (r === undefined) throw new SunderError('REQUEST_NOT_FOUND', 'no request with that id', { path: ['request'] });
     if (r.status !== 'open') throw new SunderError('REQUEST_INVALID', `the request is already ${r.status}`, { path: ['request'] });
     if (!kinds.includes(r.kind)) throw new SunderError('REQUEST_INVALID', `the request is for ${r.kind}, not ${kinds[0]}`, { path: ['request'] });
