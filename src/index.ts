@@ -65,7 +65,8 @@ export { createAuditKey, loadAuditKey, auditKeyPath, type AuditKey } from './aud
 export { openAuditLog, ensureAuditKey, auditDirOf, operatorName } from './audit/open.js';
 export { openCheckpoint, signCheckpoint, type Checkpoint } from './audit/checkpoint.js';
 export { RequestLedger, requestsDbOf, REQUEST_KINDS, ANSWER_DAYS, type RightsRequest, type RequestView, type RequestKind, type RequestStatus } from './rights/requests.js';
-export { Rights, type RightsOptions, type RequestOptions, type EraseResult, type WithdrawResult, type PurgeResult, type ErasedSubject, type SubjectView } from './rights/rights.js';
+export { Rights, type RightsOptions, type RequestOptions, type EraseResult, type WithdrawResult, type PurgeResult, type ErasedSubject, type SubjectView, type AccessResult } from './rights/rights.js';
+export { type SubjectAccess, type AccessRecord } from './rights/access.js';
 export { type SubjectQuery, type QueryKind } from './rights/find.js';
 export { type ErasureNotice } from './rights/notices.js';
 export { reshredErased } from './rights/reshred.js';

@@ -28,6 +28,7 @@ import { withdrawCommand } from './commands/withdraw.js';
 import { purgeCommand } from './commands/purge.js';
 import { compactCommand } from './commands/compact.js';
 import { findCommand } from './commands/find.js';
+import { accessCommand } from './commands/access.js';
 
 // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -48,7 +49,7 @@ const ctx = contextOf(program);
 for (const command of [initCommand(ctx), keysCommand(ctx), ingestCommand(ctx), exportCommand(ctx), migrateCommand(ctx), scanCommand()]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
-for (const command of [findCommand(ctx), eraseCommand(ctx, 'erase'), eraseCommand(ctx, 'cancel'), withdrawCommand(ctx), purgeCommand(ctx), compactCommand(ctx)]) {
+for (const command of [findCommand(ctx), accessCommand(ctx), eraseCommand(ctx, 'erase'), eraseCommand(ctx, 'cancel'), withdrawCommand(ctx), purgeCommand(ctx), compactCommand(ctx)]) {
   program.addCommand(command.copyInheritedSettings(program));
 }
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {

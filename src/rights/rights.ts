@@ -31,6 +31,7 @@ import { FsObjectStore } from '../store/fs.js';
 import type { ObjectStore } from '../store/object-store.js';
 import { SqliteVault } from '../vault/sqlite.js';
 import type { SubjectRow, Vault } from '../vault/vault.js';
+import { accessSubject, writeAccessReport, type SubjectAccess } from './access.js';
 import { compactStore, type CompactResult } from './compact.js';
 import { checkQuery, findSubjects, type Found, type QueryKind, type SubjectQuery } from './find.js';
 import { disclosuresOf, noticesOf, writeNotices, type ErasureNotice } from './notices.js';
@@ -92,6 +93,14 @@ export interface EraseResult {
   auditSeq: number;
 }
 
+export interface AccessResult {
+  requestId: string;
+  subjects: SubjectAccess[];
+  /** `access.json` in the `out` folder, when one was given. */
+  report?: string;
+  auditSeq: number;
+}
+
 export interface WithdrawResult {
   requestId: string;
   subjects: string[];
@@ -141,6 +150,7 @@ export class Rights {
     private readonly options: RightsOptions,
     /** Keys of erased subjects found again in the key store at open (restored from a backup). */
     readonly reshredded: number,
+    private readonly officerKeys: ReaderKeys,
   ) {}
 
   static async open(options: RightsOptions = {}): Promise<Rights> {
@@ -164,7 +174,7 @@ export class Rights {
       const audit = await openAuditLog(layout, options.now === undefined ? {} : { now: options.now });
       const store = options.store ?? new FsObjectStore(layout.objects);
       return new Rights(layout, vault, keystore, store, audit, lock,
-        { vault: options.vault === undefined, keystore: options.keystore === undefined }, options, reshredded);
+        { vault: options.vault === undefined, keystore: options.keystore === undefined }, options, reshredded, officer);
     } catch (err) {
       if (options.vault === undefined) await vault?.close().catch(() => undefined);
       if (options.keystore === undefined) await raw?.close().catch(() => undefined);
@@ -181,6 +191,30 @@ export class Rights {
       subjects.push({ subjectId: s.subjectId, pseudonym: s.pseudonym, status: s.status, records: (await this.vault.recordsOf(s.subjectId)).length });
     }
     return { kind: found.kind, subjects };
+  }
+
+  /**
+   * Everything held about the person, decrypted with the officer key (access.ts); media are
+   * written under `out`, with `access.json`, when it is given.
+   */
+  async access(query: SubjectQuery, options: RequestOptions & { out?: string } = {}): Promise<AccessResult> {
+    checkQuery(query, options.asGuardian === true);
+    this.checkRequest(options.requestId, ['access']);
+    const found = await this.found(query, options.asGuardian === true, 'access');
+    const requestId = await this.requestFor('access', options, found.subjects);
+    const subjects: SubjectAccess[] = [];
+    for (const s of found.subjects) {
+      subjects.push(await accessSubject({ vault: this.vault, keystore: this.keystore, store: this.store, officer: this.officerKeys }, s, options.out));
+    }
+    const n = (f: (a: SubjectAccess) => number) => subjects.reduce((t, a) => t + f(a), 0);
+    const entry = await this.audit.append({
+      ...this.actor(), action: 'access', outcome: 'ok', target: { subjects: subjects.map((a) => a.subjectId), requests: [requestId] },
+      counts: { subjects: subjects.length, identities: n((a) => a.identities.length), records: n((a) => a.records.length), skipped: n((a) => a.skipped), recipients: n((a) => a.recipients.length) },
+    });
+    const result: AccessResult = { requestId, subjects, auditSeq: entry.seq };
+    if (options.out !== undefined) result.report = writeAccessReport(options.out, { requestId, subjects });
+    await this.ledger.answer(requestId, { result: `access report of ${subjects.length} subject(s)`, ...this.officer() });
+    return result;
   }
 
   /**

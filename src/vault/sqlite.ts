@@ -394,9 +394,17 @@ export class SqliteVault implements Vault {
   }
 
   async recordsOf(subjectId: string): Promise<import('./vault.js').SubjectRecordRow[]> {
-    return this.db.prepare<[string], { record_id: string; object_id: string; project: string; collected_at: string; segment_id: string }>(
-      'SELECT record_id, object_id, project, collected_at, segment_id FROM records WHERE subject_id = ? ORDER BY rowid').all(subjectId)
-      .map((r) => ({ recordId: r.record_id, objectId: r.object_id, project: r.project, collectedAt: r.collected_at, segmentId: r.segment_id }));
+    return this.db.prepare<[string], { record_id: string; object_id: string; project: string; collected_at: string; segment_id: string; object_key: string; offset: number; length: number; binding: number; scopes: string }>(
+      `SELECT r.record_id, r.object_id, r.project, r.collected_at, r.segment_id, g.object_key, r.offset, r.length,
+        ${this.formatVersion === 1 ? '1' : 'r.binding'} AS binding, r.scopes
+       FROM records r JOIN segments g ON g.segment_id = r.segment_id WHERE r.subject_id = ? ORDER BY r.rowid`).all(subjectId)
+      .map((r) => ({ recordId: r.record_id, objectId: r.object_id, project: r.project, collectedAt: r.collected_at, segmentId: r.segment_id,
+        segmentKey: r.object_key, offset: r.offset, length: r.length, binding: r.binding === 1 ? 1 : 2, scopes: r.scopes }));
+  }
+
+  async identitiesOf(subjectId: string): Promise<{ entry: Uint8Array; recordId: string; createdAt: string }[]> {
+    return this.db.prepare<[string], { entry: Buffer; record_id: string; created_at: string }>('SELECT entry, record_id, created_at FROM identities WHERE subject_id = ? ORDER BY rowid')
+      .all(subjectId).map((r) => ({ entry: new Uint8Array(r.entry), recordId: r.record_id, createdAt: r.created_at }));
   }
 
   async eraseSubject(subjectId: string, erasure: { erasureId: string; at: string; reason: string; tombstone: boolean }): Promise<import('./vault.js').SubjectErasureResult> {
@@ -407,8 +415,8 @@ export class SqliteVault implements Vault {
     const result = db.transaction(() => {
       const sub = db.prepare<[string], SubjectDb>('SELECT subject_id, key_id, pseudonym, status, adult_since FROM subjects WHERE subject_id = ?').get(subjectId);
       if (sub === undefined) throw new SunderError('SUBJECT_NOT_FOUND', 'no subject with that subject id', { path: ['subjectId'] });
-      const records = db.prepare<[string], { rid: number; record_id: string; object_id: string; project: string; collected_at: string; segment_id: string; offset: number; length: number }>(
-        'SELECT rowid AS rid, record_id, object_id, project, collected_at, segment_id, offset, length FROM records WHERE subject_id = ?').all(subjectId);
+      const records = db.prepare<[string], { rid: number; record_id: string; object_id: string; project: string; collected_at: string; segment_id: string; offset: number; length: number; scopes: string }>(
+        'SELECT rowid AS rid, record_id, object_id, project, collected_at, segment_id, offset, length, scopes FROM records WHERE subject_id = ?').all(subjectId);
       let tombstones = 0;
       if (erasure.tombstone) {
         tombstones = db.prepare(`INSERT INTO tombstones (kind, digest, subject_id, erased_at) SELECT kind, digest, subject_id, ? FROM blind_index WHERE subject_id = ?

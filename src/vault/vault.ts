@@ -203,6 +203,13 @@ export interface SubjectRecordRow {
   project: string;
   collectedAt: string;
   segmentId: string;
+  /** Where the sealed business object lies (for `sunder access`). */
+  segmentKey: string;
+  offset: number;
+  length: number;
+  binding: Binding;
+  /** Consent scopes granted for this record, `|`-joined (as stored). */
+  scopes: string;
 }
 
 /** What `eraseSubject` removed, in counts and ids only. */
@@ -210,7 +217,7 @@ export interface SubjectErasureResult {
   subjectId: string;
   keyId: string;
   pseudonym: string;
-  records: SubjectRecordRow[];
+  records: Pick<SubjectRecordRow, 'recordId' | 'objectId' | 'project' | 'collectedAt' | 'segmentId'>[];
   media: number;
   identities: number;
   blindIndexes: number;
@@ -232,6 +239,10 @@ export interface SubjectErasure {
   childrenOf(digests: { kind: string; digest: Uint8Array }[]): Promise<SubjectRow[]>;
   /** The subject's live records, oldest first. */
   recordsOf(subjectId: string): Promise<SubjectRecordRow[]>;
+  /** The subject's sealed identity entries, oldest first (each distinct snapshot once). */
+  identitiesOf(subjectId: string): Promise<{ entry: Uint8Array; recordId: string; createdAt: string }[]>;
+  /** The media rows of a record, in the order they were stored. */
+  mediaOf(recordId: string): Promise<MediaRow[]>;
   /**
    * One transaction: status `erased`, an `erasures` row (erasureId, at, reason), tombstones from
    * the subject's blind indexes when `tombstone` (an erasure on request; a retention purge keeps

@@ -307,6 +307,26 @@ describe('sunder erase', () => {
   });
 });
 
+describe('sunder access', () => {
+  it('gives the officer everything held about the person, and writes the report folder with --out', async () => {
+    const { data } = await populated();
+    const r = await sunder(data, ['access', '--email', ALICE.email, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout) as { requestId: string; subjects: { identities: { name: string; idNumber: string; phone: string }[]; records: { recordId: string; text: { note: string } }[]; skipped: number }[] };
+    expect(result.subjects).toHaveLength(1);
+    expect(result.subjects[0]!.identities[0]).toMatchObject({ name: ALICE.name, idNumber: ALICE.idNumber, phone: ALICE.phone });
+    expect(result.subjects[0]!.records.map((x) => [x.recordId, x.text.note])).toEqual([['r-a1', 'sample r-a1'], ['r-a2', 'sample r-a2']]);
+    const out = join(tempDir(), 'for-alice');
+    const w = await sunder(data, ['access', '--subject-id', await subjectIdOf(data, ['--phone', ALICE.phone]), '--out', out]);
+    expect(w.code, w.stderr).toBe(0);
+    expect(w.stdout).not.toContain(ALICE.name);
+    expect(JSON.parse(readFileSync(join(out, 'access.json'), 'utf8'))).toMatchObject({ subjects: [{ records: [{ recordId: 'r-a1' }, { recordId: 'r-a2' }] }] });
+    const log = readFileSync(join(data, 'audit', 'audit.log'), 'utf8');
+    expect(log).toContain('"action":"access"');
+    for (const v of [ALICE.phone, ALICE.idNumber, ALICE.email, ALICE.name]) expect(log).not.toContain(v);
+  });
+});
+
 describe('sunder withdraw', () => {
   it('withdrawn scopes are refused at later ingests; the whole consent stops the subject; --erase erases', async () => {
     const { data } = await populated();
