@@ -190,6 +190,8 @@ export class Rights {
     for (const s of found.subjects) {
       subjects.push({ subjectId: s.subjectId, pseudonym: s.pseudonym, status: s.status, records: (await this.vault.recordsOf(s.subjectId)).length });
     }
+    // A lookup is need-to-know too: who looked whom up is on the record (no identity was opened).
+    await this.audit.append({ ...this.actor(), action: 'access', outcome: 'ok', target: { subjects: subjects.map((s) => s.subjectId) }, counts: { subjects: subjects.length, lookup: 1 } });
     return { kind: found.kind, subjects };
   }
 
