@@ -84,6 +84,13 @@ export type ErrorCode =
   | 'EXPORT_SEALED'
   | 'RECIPIENT_REQUIRED'
   | 'RECIPIENT_INVALID'
+  // data subjects' rights (h-rights)
+  /** No subject for the identifier given: the message names the identifier's kind, never its value. */
+  | 'SUBJECT_NOT_FOUND'
+  /** The identifier given to a rights command is malformed (an ID number with a bad check character...). */
+  | 'IDENTIFIER_INVALID'
+  /** A rights command asked for something the subject's state does not allow (erasing twice...). */
+  | 'RIGHTS_INVALID'
   | 'INTERNAL';
 
 export class SunderError extends Error {

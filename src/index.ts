@@ -91,3 +91,9 @@ export { resolveConfig, readConfigFile, layoutOptionsOf, storeUrlOf, storeEnvOf,
 export { configSchema, type ConfigFile } from './config/schema.js';
 export { maskSecrets } from './config/mask.js';
 export { collectStats, OBJECT_PREFIXES, type StoreStats, type StatsOptions } from './stats/stats.js';
+export { Rights, type RightsOptions, type RequestOptions, type EraseResult, type WithdrawResult, type PurgeResult, type ErasedSubject, type SubjectView, type AccessResult } from './rights/rights.js';
+export { type SubjectAccess, type AccessRecord } from './rights/access.js';
+export { type SubjectQuery, type QueryKind } from './rights/find.js';
+export { type ErasureNotice } from './rights/notices.js';
+export { reshredErased } from './rights/reshred.js';
+export { compactStore, type CompactResult } from './rights/compact.js';

@@ -14,6 +14,8 @@ export const EXIT = {
   REJECTED: 1,
   USAGE: 2,
   DATA: 3,
+  /** A rights command found no subject for the identifier given (the kind is named, never the value). */
+  NOT_FOUND: 4,
   INTERNAL: 70,
 } as const;
 
@@ -39,10 +41,14 @@ const USAGE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'INCIDENT_NOT_FOUND',
   'RECIPIENT_REQUIRED',
   'RECIPIENT_INVALID',
+  'IDENTIFIER_INVALID',
+  'RIGHTS_INVALID',
+  'REQUEST_INVALID',
 ]);
 
 export function exitCodeOf(err: unknown): number {
   if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.OK : EXIT.USAGE;
+  if (isSunderError(err, 'SUBJECT_NOT_FOUND')) return EXIT.NOT_FOUND;
   if (isSunderError(err)) return USAGE_CODES.has(err.code) ? EXIT.USAGE : EXIT.DATA;
   if (isOsError(err)) return EXIT.DATA;
   return EXIT.INTERNAL;

@@ -31,6 +31,12 @@ import { registerRequestOpen } from './commands/request-open.js';
 import { registerRequests } from './commands/requests.js';
 import { verifyExportCommand } from './commands/verify-export.js';
 import { openExportCommand } from './commands/open-export.js';
+import { eraseCommand } from './commands/erase.js';
+import { withdrawCommand } from './commands/withdraw.js';
+import { purgeCommand } from './commands/purge.js';
+import { compactCommand } from './commands/compact.js';
+import { findCommand } from './commands/find.js';
+import { accessCommand } from './commands/access.js';
 
 // src/cli/main.ts and dist/cli/main.js are both two folders below package.json.
 const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -61,6 +67,9 @@ for (const command of [verifyExportCommand(ctx), openExportCommand()]) {
 program.addCommand(configCommand(ctx).copyInheritedSettings(program));
 program.addCommand(statsCommand(ctx).copyInheritedSettings(program));
 registerRecipient(program, ctx);
+for (const command of [findCommand(ctx), accessCommand(ctx), eraseCommand(ctx, 'erase'), eraseCommand(ctx, 'cancel'), withdrawCommand(ctx), purgeCommand(ctx), compactCommand(ctx)]) {
+  program.addCommand(command.copyInheritedSettings(program));
+}
 for (const register of [registerAuditVerify, registerAuditList, registerAuditCheckpoint, registerRequests, registerRequestOpen, registerRequestClose]) {
   register(program);
 }

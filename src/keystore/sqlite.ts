@@ -100,9 +100,16 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async delete(keyIds: string[]): Promise<void> {
-    this.db.transaction(() => {
-      for (const id of keyIds) this.remove.run(id);
+    if (keyIds.length === 0) return;
+    const removed = this.db.transaction(() => {
+      let n = 0;
+      for (const id of keyIds) n += this.remove.run(id).changes;
+      return n;
     })();
+    // Erasure is this delete: secure_delete zeroed the rows in their pages; the checkpoint
+    // copies those pages into the file and truncates the WAL, whose older frames still held the
+    // wrapped keys as inserted.
+    if (removed > 0) this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
   async close(): Promise<void> {

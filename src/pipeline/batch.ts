@@ -26,7 +26,7 @@ import { isSunderError } from '../errors.js';
 import type { AuthenticatedKeyStore } from '../keystore/authenticated.js';
 import type { Outcome, RejectCode, RejectedOutcome } from '../record/outcome.js';
 import type { Policy } from '../record/policy.js';
-import type { MediaRef } from '../record/schema.js';
+import { SCOPE_OF_MEDIA, type MediaRef } from '../record/schema.js';
 import { validateRecord } from '../record/validate.js';
 import { SegmentBuilder } from '../store/segment.js';
 import type { ObjectStore } from '../store/object-store.js';
@@ -225,6 +225,10 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
   const allDigests = slots.flatMap((s) => s.digests);
   const known = allDigests.length > 0 ? await vault.findSubjects(allDigests) : new Map<string, SubjectRow>();
 
+  // Scopes the known subjects withdrew later (`sunder withdraw --scopes`): refused from now on.
+  const knownIds = [...new Set([...known.values()].filter((r) => r.status === 'active').map((r) => r.subjectId))];
+  const withdrawnScopes = knownIds.length > 0 ? await vault.withdrawnScopes(knownIds) : new Map<string, string[]>();
+
   // 4. Resolve subjects in input order: a record sees the subjects earlier records created.
   const created = new Map<string, { row: SubjectRow; key: NewSubjectKey }>();
   const withdrawn: string[] = [];
@@ -254,6 +258,11 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
     }
     let row = matches.values().next().value as SubjectRow | undefined;
     const g = slot.gated;
+    // Erased, but the record's consent was given after the erasure: the person came back and
+    // agreed anew, so they are collected as a new subject (the tombstone stays for the old one).
+    if (row !== undefined && row.erasedAt !== undefined && !inflight.status.has(row.subjectId) && Date.parse(g.consent.grantedAt) > Date.parse(row.erasedAt)) {
+      row = undefined;
+    }
     if (row !== undefined) {
       const st = inflight.status.get(row.subjectId) ?? row.status;
       if (st !== 'active') {
@@ -262,6 +271,12 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
         slot.gated = undefined;
         continue;
       }
+    }
+    const withdrawnScope = row === undefined ? undefined : withdrawnScopes.get(row.subjectId)?.find((sc) => neededScopes(g).has(sc));
+    if (withdrawnScope !== undefined) {
+      slot.outcome = rejected(slot, 'SCOPE_WITHDRAWN', 'consent.scopes', `the subject withdrew the \`${withdrawnScope}\` scope`);
+      slot.gated = undefined;
+      continue;
     }
     const adultSince = row === undefined ? null : (inflight.adult.get(row.subjectId) ?? row.adultSince);
     if (g.needsKnownAdult && (adultSince === null || adultSince > g.collectedOn)) {
@@ -286,7 +301,9 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
     slot.subject = row;
     inflight.addRecord(seq, g.record.recordId);
     for (const d of slot.digests) {
-      if (lookup(d.key) === undefined) {
+      const hit = lookup(d.key);
+      // A tombstoned digest of a person collected again under a new consent is indexed anew.
+      if (hit === undefined || (hit.erasedAt !== undefined && hit.subjectId !== row.subjectId)) {
         inflight.addSubjectDigest(seq, d.key, row);
         slot.blind.push({ kind: d.kind, digest: d.digest, subjectId: row.subjectId });
       }
@@ -321,6 +338,14 @@ async function prepareBatchTimed(deps: BatchDeps, items: SourceItem[]): Promise<
 export async function discardBatch(deps: BatchDeps, prepared: PreparedBatch, extra: string[] = []): Promise<void> {
   for (const plan of prepared.mediaPlan.values()) for (const m of plan) await deps.store.delete(m.objectKey);
   await deps.vault.clearPending([...prepared.pendingWritten, ...extra]);
+}
+
+/** The consent scopes a gated record uses: `text` for non-empty text, each media kind's scope. */
+function neededScopes(g: GatedRecord): Set<string> {
+  const out = new Set<string>();
+  for (const text of Object.values(g.record.business.text)) if (text.length > 0) out.add('text');
+  for (const m of g.record.business.media) out.add(SCOPE_OF_MEDIA[m.kind]);
+  return out;
 }
 
 /** True when the batch's outcome can change after prepare (a media file may be rejected). */
@@ -441,6 +466,12 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
   for (const slot of prepared.accepted) {
     if (slot.blind.length > 0 && usedSubjects.has(slot.subject!.subjectId)) blindIndexes.push(...slot.blind);
   }
+  // The guardian a stored record names, indexed under the guardian's own identifiers
+  // (`--as-guardian`); repeats are ignored by the vault.
+  const guardianIndexes: BlindIndexRow[] = [];
+  for (const slot of stored) {
+    for (const d of digestsOf(deps, slot.gated!.guardianIds)) guardianIndexes.push({ kind: d.kind, digest: d.digest, subjectId: slot.subject!.subjectId });
+  }
 
   // Only stored records may vouch for an age; a new subject's row carries its date directly.
   const adultSince = new Map<string, string>();
@@ -475,6 +506,7 @@ export async function commitBatch(deps: BatchDeps, prepared: PreparedBatch): Pro
     adultSince: [...adultSince].filter(([id]) => !created.has(id)).map(([subjectId, date]) => ({ subjectId, date })),
     withdrawn: prepared.withdrawn,
     clearPending: [...prepared.pendingWritten, ...pendingRefs],
+    guardianIndexes,
   };
   clock = stageStart();
   try {

@@ -4,6 +4,7 @@
  * turns sources into outcomes, one per input record, in input order, with backpressure (the
  * next batch is read only when the consumer asks for more outcomes).
  */
+import { reshredErased } from '../rights/reshred.js';
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -241,6 +242,9 @@ export class Ingestor {
           `${[...vaultCheck.mismatched, ...ksCheck.mismatched.map((r) => `${r} public key`)].join(', ')} differ`);
       }
       if (store instanceof FsObjectStore) await store.sweepTemporaries(['segments', 'media']);
+      // Keys of erased subjects that a key store restored from a backup brought back: gone first.
+      const reshredded = await reshredErased(vault, rawKeystore);
+      if (reshredded > 0) options.onNotice?.(`shredded again the keys of ${reshredded} erased subjects (the key store was restored from a backup)`);
       const recovery = await recover(vault, rawKeystore, store);
       if (recovery.objectsRemoved + recovery.keysRemoved > 0) {
         options.onNotice?.(`recovered from an interrupted run: removed ${recovery.objectsRemoved} uncommitted objects and ${recovery.keysRemoved} orphaned keys`);

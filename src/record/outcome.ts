@@ -19,6 +19,7 @@ export const REJECT_CODES = [
   'SUBJECT_CONFLICT', // identifiers point at two different existing subjects
   'SUBJECT_WITHDRAWN', // the vault marks the subject as withdrawn
   'SUBJECT_ERASED', // the vault holds a tombstone for the subject
+  'SCOPE_WITHDRAWN', // the subject withdrew a consent scope this record needs (`sunder withdraw --scopes`)
   'ID_NUMBER_INVALID', // an ID number that fails its check character or carries no real date
   'PHONE_INVALID',
   'EMAIL_INVALID',

@@ -175,6 +175,12 @@ export const policySchema = z.strictObject({
       maxSuppressedShare: z.number().min(0).max(1).default(0.05),
     })
     .default({ collectionJurisdiction: 'CN', k: 1, generalise: {}, ageBandSteps: [10], quasiAttributes: [], maxSuppressedShare: 0.05 }),
+  /**
+   * Retention periods in days, by project; `*` for every project not named. `sunder purge
+   * --expired` erases records collected longer ago than their project's period (POLICY.md 3).
+   * A project with no period (and no `*`) is kept. @default {}
+   */
+  retention: z.record(z.string(), z.number().int().min(1).max(36_500)).default({}),
   /** Records per ingest batch (one segment, one vault transaction). @default 1000 */
   batchSize: z.number().int().min(1).max(100_000).default(1000),
 });

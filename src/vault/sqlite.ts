@@ -8,11 +8,31 @@ import { storeVersionOf } from '../keystore/sqlite.js';
 import { SunderError } from '../errors.js';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
 import type {
-  DisclosedQuasiRow, DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch,
+  DisclosedQuasiRow, SegmentRow, DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch,
 } from './vault.js';
 import { digestKey } from './vault.js';
 
 const META = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);';
+/**
+ * Erasure and retention (new tables of format 2, as RIGHTS_SCHEMA). `tombstones` holds only
+ * blind-index digests of erased people (no key: a digest says nothing without the index key);
+ * `dead_ranges` the byte ranges of dead records until `sunder compact` rewrites their segment;
+ * `purged_records` the ids of records purged for retention, so a re-ingest is a duplicate.
+ */
+const ERASURE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS tombstones (
+  kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL, erased_at TEXT NOT NULL, PRIMARY KEY (kind, digest)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS guardian_index (
+  kind TEXT NOT NULL, digest BLOB NOT NULL, subject_id TEXT NOT NULL, PRIMARY KEY (kind, digest, subject_id)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS guardian_index_subject ON guardian_index(subject_id);
+CREATE TABLE IF NOT EXISTS erasures (
+  erasure_id TEXT NOT NULL, subject_id TEXT NOT NULL, key_id TEXT NOT NULL, erased_at TEXT NOT NULL, reason TEXT NOT NULL,
+  PRIMARY KEY (erasure_id, subject_id));
+CREATE TABLE IF NOT EXISTS dead_ranges (
+  segment_id TEXT NOT NULL, offset INTEGER NOT NULL, length INTEGER NOT NULL, dead_at TEXT NOT NULL, PRIMARY KEY (segment_id, offset)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS dead_media (object_key TEXT PRIMARY KEY, dead_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS purged_records (record_id TEXT PRIMARY KEY, purged_at TEXT NOT NULL);
+`;
 /**
  * Rights state and the disclosure ledger. Added to format 2 as new tables only (created on open
  * when missing), so a format 2 vault written before them opens unchanged.
@@ -36,7 +56,7 @@ CREATE TABLE IF NOT EXISTS disclosed_quasi (
   export_id TEXT NOT NULL, recipient TEXT NOT NULL, subject_id TEXT NOT NULL, quasi BLOB NOT NULL,
   PRIMARY KEY (export_id, subject_id)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS disclosed_quasi_recipient ON disclosed_quasi(recipient, export_id);
-`;
+${ERASURE_SCHEMA}`;
 /**
  * Format 2. A version 1 vault has a `display` column in `identities` (masked forms in clear) and
  * no `binding` in `records`; `sunder migrate` converts it.
@@ -132,6 +152,11 @@ export class SqliteVault implements Vault {
       findSubject: db.prepare<[string, Buffer], { subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }>(
         `SELECT s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM blind_index b
          JOIN subjects s ON s.subject_id = b.subject_id WHERE b.kind = ? AND b.digest = ?`),
+      findTombstone: db.prepare<[string, Buffer], { subject_id: string; key_id: string; pseudonym: string; erased_at: string }>(
+        `SELECT s.subject_id, s.key_id, s.pseudonym, t.erased_at FROM tombstones t
+         JOIN subjects s ON s.subject_id = t.subject_id WHERE t.kind = ? AND t.digest = ?`),
+      insertGuardian: db.prepare('INSERT OR IGNORE INTO guardian_index (kind, digest, subject_id) VALUES (?, ?, ?)'),
+      purged: db.prepare<[string], { record_id: string }>('SELECT record_id FROM purged_records WHERE record_id = ?'),
       withdraw: db.prepare("UPDATE subjects SET status = 'withdrawn', updated_at = ? WHERE subject_id = ? AND status = 'active'"),
       addPending: db.prepare('INSERT OR IGNORE INTO pending (ref, run_id, created_at) VALUES (?, ?, ?)'),
       deletePending: db.prepare('DELETE FROM pending WHERE ref = ?'),
@@ -159,14 +184,23 @@ export class SqliteVault implements Vault {
       if (asked.has(key)) continue;
       asked.add(key);
       const r = this.stmts.findSubject.get(d.kind, Buffer.from(d.digest.buffer, d.digest.byteOffset, d.digest.byteLength));
-      if (r !== undefined) found.set(key, { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
+      if (r !== undefined) {
+        found.set(key, { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since });
+        continue;
+      }
+      // An erased person is known only by a tombstone: found as erased, with the erasure's time.
+      const t = this.stmts.findTombstone.get(d.kind, Buffer.from(d.digest.buffer, d.digest.byteOffset, d.digest.byteLength));
+      if (t !== undefined) found.set(key, { subjectId: t.subject_id, keyId: t.key_id, pseudonym: t.pseudonym, status: 'erased', adultSince: null, erasedAt: t.erased_at });
     }
     return found;
   }
 
   async existingRecords(recordIds: string[]): Promise<Set<string>> {
     const rows = selectIn<{ record_id: string }>(this.db, this.prepared, 'SELECT record_id FROM records WHERE record_id IN', recordIds);
-    return new Set(rows.map((r) => r.record_id));
+    const out = new Set(rows.map((r) => r.record_id));
+    // Records purged for retention stay known: their re-ingest is a duplicate, not a new record.
+    if (this.hasPurged()) for (const id of recordIds) if (!out.has(id) && this.stmts.purged.get(id) !== undefined) out.add(id);
+    return out;
   }
 
   async addPending(rows: PendingRow[]): Promise<void> {
@@ -194,6 +228,7 @@ export class SqliteVault implements Vault {
       for (const a of batch.adultSince) s.adultSince.run(a.date, now, a.subjectId, a.date);
       insertAll(batch.blindIndexes, s.insertBlinds, s.insertBlind, (b) => [b.kind, asBuffer(b.digest), b.subjectId]);
       insertAll(batch.identities, s.insertIdentities, s.insertIdentity, (i) => [i.subjectId, asBuffer(i.digest), asBuffer(i.entry), i.recordId, now]);
+      for (const b of batch.guardianIndexes ?? []) s.insertGuardian.run(b.kind, Buffer.from(b.digest), b.subjectId);
       for (const seg of batch.segments) s.insertSegment.run(seg.segmentId, seg.objectKey, seg.records, seg.bytes, now);
       insertAll(batch.records, s.insertRecords, s.insertRecord, (r) => [r.recordId, r.subjectId, r.objectId, r.project, r.collectedAt, r.segmentId, r.offset, r.length,
         r.scopes, r.crossBorder ? 1 : 0, r.policyVersion, batch.runId, now]);
@@ -389,9 +424,177 @@ export class SqliteVault implements Vault {
     }
   }
 
+  // --- erasure, retention, compaction --------------------------------------------------------
+
+  private purgedKnown: boolean | undefined;
+  /** Whether any record was ever purged (asked once per open; then every new purge sets it). */
+  private hasPurged(): boolean {
+    this.purgedKnown ??= this.db.prepare('SELECT 1 FROM purged_records LIMIT 1').get() !== undefined;
+    return this.purgedKnown;
+  }
+
+  async subject(subjectId: string): Promise<SubjectRow | undefined> {
+    const r = this.db.prepare<[string], SubjectDb>('SELECT subject_id, key_id, pseudonym, status, adult_since FROM subjects WHERE subject_id = ?').get(subjectId);
+    return r === undefined ? undefined : subjectRow(r);
+  }
+
+  async subjectByPseudonym(pseudonym: string): Promise<SubjectRow | undefined> {
+    const r = this.db.prepare<[string], SubjectDb>('SELECT subject_id, key_id, pseudonym, status, adult_since FROM subjects WHERE pseudonym = ?').get(pseudonym);
+    return r === undefined ? undefined : subjectRow(r);
+  }
+
+  async childrenOf(digests: { kind: string; digest: Uint8Array }[]): Promise<SubjectRow[]> {
+    const stmt = this.db.prepare<[string, Buffer], SubjectDb>(`SELECT s.subject_id, s.key_id, s.pseudonym, s.status, s.adult_since FROM guardian_index g
+      JOIN subjects s ON s.subject_id = g.subject_id WHERE g.kind = ? AND g.digest = ? ORDER BY s.subject_id`);
+    const out = new Map<string, SubjectRow>();
+    for (const d of digests) for (const r of stmt.all(d.kind, Buffer.from(d.digest))) out.set(r.subject_id, subjectRow(r));
+    return [...out.values()];
+  }
+
+  async recordsOf(subjectId: string): Promise<import('./vault.js').SubjectRecordRow[]> {
+    return this.db.prepare<[string], { record_id: string; object_id: string; project: string; collected_at: string; segment_id: string; object_key: string; offset: number; length: number; binding: number; scopes: string }>(
+      `SELECT r.record_id, r.object_id, r.project, r.collected_at, r.segment_id, g.object_key, r.offset, r.length,
+        ${this.formatVersion === 1 ? '1' : 'r.binding'} AS binding, r.scopes
+       FROM records r JOIN segments g ON g.segment_id = r.segment_id WHERE r.subject_id = ? ORDER BY r.rowid`).all(subjectId)
+      .map((r) => ({ recordId: r.record_id, objectId: r.object_id, project: r.project, collectedAt: r.collected_at, segmentId: r.segment_id,
+        segmentKey: r.object_key, offset: r.offset, length: r.length, binding: r.binding === 1 ? 1 : 2, scopes: r.scopes }));
+  }
+
+  async identitiesOf(subjectId: string): Promise<{ entry: Uint8Array; recordId: string; createdAt: string }[]> {
+    return this.db.prepare<[string], { entry: Buffer; record_id: string; created_at: string }>('SELECT entry, record_id, created_at FROM identities WHERE subject_id = ? ORDER BY rowid')
+      .all(subjectId).map((r) => ({ entry: new Uint8Array(r.entry), recordId: r.record_id, createdAt: r.created_at }));
+  }
+
+  async eraseSubject(subjectId: string, erasure: { erasureId: string; at: string; reason: string; tombstone: boolean }): Promise<import('./vault.js').SubjectErasureResult> {
+    // Deleted rows are overwritten in the file, not left in free pages (this connection only:
+    // ingest deletes little, and pays nothing for it).
+    this.db.pragma('secure_delete = ON');
+    const db = this.db;
+    const result = db.transaction(() => {
+      const sub = db.prepare<[string], SubjectDb>('SELECT subject_id, key_id, pseudonym, status, adult_since FROM subjects WHERE subject_id = ?').get(subjectId);
+      if (sub === undefined) throw new SunderError('SUBJECT_NOT_FOUND', 'no subject with that subject id', { path: ['subjectId'] });
+      const records = db.prepare<[string], { rid: number; record_id: string; object_id: string; project: string; collected_at: string; segment_id: string; offset: number; length: number; scopes: string }>(
+        'SELECT rowid AS rid, record_id, object_id, project, collected_at, segment_id, offset, length, scopes FROM records WHERE subject_id = ?').all(subjectId);
+      let tombstones = 0;
+      if (erasure.tombstone) {
+        tombstones = db.prepare(`INSERT INTO tombstones (kind, digest, subject_id, erased_at) SELECT kind, digest, subject_id, ? FROM blind_index WHERE subject_id = ?
+          ON CONFLICT (kind, digest) DO UPDATE SET subject_id = excluded.subject_id, erased_at = excluded.erased_at`).run(erasure.at, subjectId).changes;
+      }
+      const media = this.killRecords(records, erasure.at);
+      const blindIndexes = db.prepare('DELETE FROM blind_index WHERE subject_id = ?').run(subjectId).changes;
+      db.prepare('DELETE FROM guardian_index WHERE subject_id = ?').run(subjectId);
+      const identities = db.prepare('DELETE FROM identities WHERE subject_id = ?').run(subjectId).changes;
+      db.prepare('DELETE FROM withdrawals WHERE subject_id = ?').run(subjectId);
+      db.prepare('DELETE FROM reviews WHERE subject_id = ?').run(subjectId);
+      db.prepare("UPDATE subjects SET status = 'erased', adult_since = NULL, updated_at = ? WHERE subject_id = ?").run(erasure.at, subjectId);
+      db.prepare('INSERT INTO erasures (erasure_id, subject_id, key_id, erased_at, reason) VALUES (?, ?, ?, ?, ?)')
+        .run(erasure.erasureId, subjectId, sub.key_id, erasure.at, erasure.reason);
+      return {
+        subjectId, keyId: sub.key_id, pseudonym: sub.pseudonym, media, identities, blindIndexes, tombstones,
+        records: records.map((r) => ({ recordId: r.record_id, objectId: r.object_id, project: r.project, collectedAt: r.collected_at, segmentId: r.segment_id })),
+      };
+    })();
+    // The deleted identity entries and blind indexes leave the WAL too (see the key store's delete).
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    return result;
+  }
+
+  /** Deletes the records (and their media rows), listing their byte ranges and media objects as dead; returns the media count. */
+  private killRecords(records: { rid: number; record_id: string; segment_id: string; offset: number; length: number }[], at: string): number {
+    const dead = this.db.prepare('INSERT OR IGNORE INTO dead_ranges (segment_id, offset, length, dead_at) VALUES (?, ?, ?, ?)');
+    const media = this.db.prepare<[string], { object_id: string }>('SELECT object_id FROM media WHERE record_id = ?');
+    const deadMedia = this.db.prepare('INSERT OR IGNORE INTO dead_media (object_key, dead_at) VALUES (?, ?)');
+    const delMedia = this.db.prepare('DELETE FROM media WHERE record_id = ?');
+    const delRecord = this.db.prepare('DELETE FROM records WHERE rowid = ?');
+    let n = 0;
+    for (const r of records) {
+      dead.run(r.segment_id, r.offset, r.length, at);
+      for (const m of media.all(r.record_id)) {
+        deadMedia.run(`media/${m.object_id}`, at);
+        n++;
+      }
+      delMedia.run(r.record_id);
+      delRecord.run(r.rid);
+    }
+    return n;
+  }
+
+  async eraseRecords(recordIds: string[], at: string): Promise<number> {
+    this.db.pragma('secure_delete = ON');
+    const rows = selectIn<{ rid: number; record_id: string; segment_id: string; offset: number; length: number }>(this.db, this.prepared,
+      'SELECT rowid AS rid, record_id, segment_id, offset, length FROM records WHERE record_id IN', recordIds);
+    const purged = this.db.prepare('INSERT OR IGNORE INTO purged_records (record_id, purged_at) VALUES (?, ?)');
+    this.db.transaction(() => {
+      this.killRecords(rows, at);
+      for (const r of rows) purged.run(r.record_id, at);
+    })();
+    if (rows.length > 0) this.purgedKnown = true;
+    return rows.length;
+  }
+
+  async erasedKeyIds(): Promise<string[]> {
+    return this.db.prepare<[], { key_id: string }>('SELECT DISTINCT key_id FROM erasures').all().map((r) => r.key_id);
+  }
+
+  async expiredRecords(project: string, before: string): Promise<{ recordId: string; subjectId: string }[]> {
+    return this.db.prepare<[string, string], { record_id: string; subject_id: string }>(
+      'SELECT record_id, subject_id FROM records WHERE project = ? AND collected_at < ? ORDER BY rowid').all(project, before)
+      .map((r) => ({ recordId: r.record_id, subjectId: r.subject_id }));
+  }
+
+  async projects(): Promise<string[]> {
+    return this.db.prepare<[], { project: string }>('SELECT DISTINCT project FROM records ORDER BY project').all().map((r) => r.project);
+  }
+
+  async deadSegments(): Promise<SegmentRow[]> {
+    return this.db.prepare<[], { segment_id: string; object_key: string; records: number; bytes: number }>(
+      `SELECT g.segment_id, g.object_key, g.records, g.bytes FROM segments g WHERE g.segment_id IN (SELECT DISTINCT segment_id FROM dead_ranges) ORDER BY g.segment_id`)
+      .all().map((g) => ({ segmentId: g.segment_id, objectKey: g.object_key, records: g.records, bytes: g.bytes }));
+  }
+
+  async liveRecordsIn(segmentId: string): Promise<{ recordId: string; offset: number; length: number }[]> {
+    return this.db.prepare<[string], { record_id: string; offset: number; length: number }>(
+      'SELECT record_id, offset, length FROM records WHERE segment_id = ? ORDER BY offset').all(segmentId)
+      .map((r) => ({ recordId: r.record_id, offset: r.offset, length: r.length }));
+  }
+
+  async replaceSegment(old: SegmentRow, next: { segment: SegmentRow; moved: { recordId: string; offset: number; length: number }[] } | null, runId: string): Promise<void> {
+    const now = new Date().toISOString();
+    const db = this.db;
+    db.transaction(() => {
+      if (next !== null) {
+        this.stmts.insertSegment.run(next.segment.segmentId, next.segment.objectKey, next.segment.records, next.segment.bytes, now);
+        const move = db.prepare('UPDATE records SET segment_id = ?, offset = ?, length = ? WHERE record_id = ? AND segment_id = ?');
+        for (const m of next.moved) move.run(next.segment.segmentId, m.offset, m.length, m.recordId, old.segmentId);
+        this.stmts.deletePending.run(`object:${next.segment.objectKey}`);
+      }
+      const left = db.prepare<[string], { n: number }>('SELECT count(*) n FROM records WHERE segment_id = ?').get(old.segmentId)!.n;
+      if (left > 0) throw new SunderError('INTERNAL', 'a compacted segment still holds live records that were not moved');
+      db.prepare('DELETE FROM dead_ranges WHERE segment_id = ?').run(old.segmentId);
+      db.prepare('DELETE FROM segments WHERE segment_id = ?').run(old.segmentId);
+      this.stmts.addPending.run(`object:${old.objectKey}`, runId, now);
+    })();
+  }
+
+  async deadMedia(limit: number): Promise<string[]> {
+    return this.db.prepare<[number], { object_key: string }>('SELECT object_key FROM dead_media ORDER BY object_key LIMIT ?').all(limit).map((r) => r.object_key);
+  }
+
+  async clearDeadMedia(objectKeys: string[]): Promise<void> {
+    const del = this.db.prepare('DELETE FROM dead_media WHERE object_key = ?');
+    this.db.transaction(() => {
+      for (const k of objectKeys) del.run(k);
+    })();
+  }
+
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+interface SubjectDb { subject_id: string; key_id: string; pseudonym: string; status: SubjectStatus; adult_since: string | null }
+function subjectRow(r: SubjectDb): SubjectRow {
+  return { subjectId: r.subject_id, keyId: r.key_id, pseudonym: r.pseudonym, status: r.status, adultSince: r.adult_since };
 }
 
 interface RecipientDb { name: string; jurisdiction: string; age_recipient: string | null; created_at: string }

@@ -20,6 +20,11 @@ export interface SubjectRow {
    * record itself does, and ages only grow, so any later record may rely on it.
    */
   adultSince: string | null;
+  /**
+   * Set only on a row found through a tombstone (an erased subject's identifier): when the
+   * erasure happened, so a record whose consent was given later may start a new subject.
+   */
+  erasedAt?: string;
 }
 
 export interface BlindIndexRow {
@@ -87,6 +92,12 @@ export interface VaultBatch {
   withdrawn: string[];
   /** Object keys and key ids whose pending marks this commit clears. */
   clearPending: string[];
+  /**
+   * Blind indexes of the guardians named by stored records (digest of the guardian's own
+   * normalised identifier, same kinds as a subject's): `--as-guardian` finds the children.
+   * Many children may share one guardian. Absent: none.
+   */
+  guardianIndexes?: BlindIndexRow[];
 }
 
 export interface PendingRow {
@@ -200,7 +211,86 @@ export interface SubjectRights {
   setReview(subjectId: string, reason: string | null, at: string): Promise<void>;
 }
 
-export interface Vault extends DisclosureLedger, SubjectRights {
+/** A stored record as the rights commands see it (no business data: that is sealed). */
+export interface SubjectRecordRow {
+  recordId: string;
+  objectId: string;
+  project: string;
+  collectedAt: string;
+  segmentId: string;
+  /** Where the sealed business object lies (for `sunder access`). */
+  segmentKey: string;
+  offset: number;
+  length: number;
+  binding: Binding;
+  /** Consent scopes granted for this record, `|`-joined (as stored). */
+  scopes: string;
+}
+
+/** What `eraseSubject` removed, in counts and ids only. */
+export interface SubjectErasureResult {
+  subjectId: string;
+  keyId: string;
+  pseudonym: string;
+  records: Pick<SubjectRecordRow, 'recordId' | 'objectId' | 'project' | 'collectedAt' | 'segmentId'>[];
+  media: number;
+  identities: number;
+  blindIndexes: number;
+  tombstones: number;
+}
+
+/**
+ * Erasure, retention and compaction (h-rights). An erased subject keeps a `subjects` row with
+ * status `erased` and its key id (so a restored key store is shredded again), an `erasures` row,
+ * and tombstones: the blind-index digests of their identifiers, nothing else. Their identity
+ * entries, blind indexes, guardian indexes, withdrawals, review hold and records are deleted;
+ * the records' byte ranges are listed as dead for `sunder compact`.
+ */
+export interface SubjectErasure {
+  subject(subjectId: string): Promise<SubjectRow | undefined>;
+  /** A full scan of the subjects (the pseudonym has no index: ingest never needs one). */
+  subjectByPseudonym(pseudonym: string): Promise<SubjectRow | undefined>;
+  /** Subjects whose records named a guardian with one of these digests (guardianIndexes). */
+  childrenOf(digests: { kind: string; digest: Uint8Array }[]): Promise<SubjectRow[]>;
+  /** The subject's live records, oldest first. */
+  recordsOf(subjectId: string): Promise<SubjectRecordRow[]>;
+  /** The subject's sealed identity entries, oldest first (each distinct snapshot once). */
+  identitiesOf(subjectId: string): Promise<{ entry: Uint8Array; recordId: string; createdAt: string }[]>;
+  /** The media rows of a record, in the order they were stored. */
+  mediaOf(recordId: string): Promise<MediaRow[]>;
+  /**
+   * One transaction: status `erased`, an `erasures` row (erasureId, at, reason), tombstones from
+   * the subject's blind indexes when `tombstone` (an erasure on request; a retention purge keeps
+   * none, so the person may be collected again), every record dead, media listed as dead.
+   */
+  eraseSubject(subjectId: string, erasure: { erasureId: string; at: string; reason: string; tombstone: boolean }): Promise<SubjectErasureResult>;
+  /**
+   * Marks single records dead (retention); their ids stay known, so a re-ingest of the same
+   * record is a duplicate, not a new record. Returns how many were live.
+   */
+  eraseRecords(recordIds: string[], at: string): Promise<number>;
+  /** Key ids of every erased subject: deleted again from a key store restored from a backup. */
+  erasedKeyIds(): Promise<string[]>;
+  /** Live records of `project` collected before `before` (ISO 8601). */
+  expiredRecords(project: string, before: string): Promise<{ recordId: string; subjectId: string }[]>;
+  /** Projects that have live records. */
+  projects(): Promise<string[]>;
+  /** Segments that hold at least one dead record. */
+  deadSegments(): Promise<SegmentRow[]>;
+  /** The live records of a segment, by offset. */
+  liveRecordsIn(segmentId: string): Promise<{ recordId: string; offset: number; length: number }[]>;
+  /**
+   * Swaps a compacted segment in, in one transaction: the new segment row (or none when nothing
+   * in the old one lived), the moved records' new places, the old segment's row and dead ranges
+   * gone, and a pending mark `object:<old key>` so that the old object is deleted even after a crash.
+   */
+  replaceSegment(old: SegmentRow, next: { segment: SegmentRow; moved: { recordId: string; offset: number; length: number }[] } | null, runId: string): Promise<void>;
+  /** Object keys of dead media, up to `limit`. */
+  deadMedia(limit: number): Promise<string[]>;
+  clearDeadMedia(objectKeys: string[]): Promise<void>;
+}
+
+export interface Vault extends DisclosureLedger, SubjectRights, SubjectErasure {
   /** The store's on-disk version; a new store is created at the current version (2). */
   readonly formatVersion: StoreVersion;
   /**
