@@ -146,7 +146,7 @@ export interface ExportLedgerRow {
   recipient: string;
   startedAt: string;
   finishedAt: string | null;
-  /** SHA-256 (hex) of the export's manifest (or of its SHA256SUMS for formats without one). */
+  /** SHA-256 (hex) of the export's SHA256SUMS, which lists every file of the delivery with its hash. */
   manifestSha256: string | null;
   records: number;
   media: number;

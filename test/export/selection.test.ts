@@ -156,7 +156,8 @@ describe('export selection', () => {
     it('records each delivery in the ledger with the manifest hash, and lists it', async () => {
       const deliveries = await listDeliveries({ dataDir, recipient: 'acme' });
       expect(deliveries.map((d) => d.exportId)).toEqual(acme.map((s) => s.exportId));
-      const sha = createHash('sha256').update(readFileSync(join(out('acme1'), 'manifest.jsonl'))).digest('hex');
+      // SHA256SUMS pins every file of the delivery (manifest.jsonl among them): its hash is what the ledger keeps.
+      const sha = createHash('sha256').update(readFileSync(join(out('acme1'), 'SHA256SUMS'))).digest('hex');
       expect(deliveries[0]!.manifestSha256).toBe(sha);
       expect(acme[0]!.manifestSha256).toBe(sha);
       expect(JSON.parse(deliveries[0]!.summary).excluded.CROSS_BORDER).toBe(2);

@@ -9,6 +9,8 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } 
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { loadAuditKey } from '../../src/audit/key.js';
+import { verifyReceipt, type AuditReceipt } from '../../src/audit/receipt.js';
 import { cnIdCheckChar } from '../../src/id/cn-id.js';
 import { SqliteKeyStore } from '../../src/keystore/sqlite.js';
 import { SqliteVault } from '../../src/vault/sqlite.js';
@@ -156,9 +158,17 @@ describe('sunder erase', () => {
 
     const r = await sunder(data, ['erase', '--phone', ALICE.phone, '--json']);
     expect(r.code, r.stderr).toBe(0);
-    const result = JSON.parse(r.stdout) as { requestId: string; auditSeq: number; subjects: { subjectId: string; records: number; keysShredded: number; identities: number }[] };
+    const result = JSON.parse(r.stdout) as {
+      requestId: string; auditSeq: number; receipt: AuditReceipt; subjects: { subjectId: string; records: number; keysShredded: number; identities: number }[];
+    };
     expect(result.subjects).toEqual([expect.objectContaining({ subjectId: id, records: 2, keysShredded: 1, identities: 1 })]);
     expect(result.auditSeq).toBeGreaterThan(0);
+    // The receipt proves the erasure's entry against a signed checkpoint, and holds no personal data.
+    const auditKey = await loadAuditKey(join(data, 'keys'));
+    expect(result.receipt.leafIndex).toBe(result.auditSeq - 1);
+    expect(verifyReceipt(result.receipt, auditKey.signPublicKey)).toEqual({ ok: true });
+    expect(verifyReceipt({ ...result.receipt, leafIndex: result.receipt.leafIndex + 1 }, auditKey.signPublicKey).ok).toBe(false);
+    for (const v of [ALICE.phone, ALICE.idNumber, ALICE.email, ALICE.name]) expect(JSON.stringify(result.receipt)).not.toContain(v);
     for (const bytes of [row.wrappedOfficer, row.wrappedExporter, row.identityWrappedOfficer!]) expect(holds(bytes)).toBe(false);
     // The identity entry left the vault file too.
     expect(readFileSync(join(data, 'vault.db')).includes(Buffer.from(ALICE.idNumber))).toBe(false);

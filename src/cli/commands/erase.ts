@@ -4,6 +4,8 @@
  * rows deleted and tombstoned, one notice per recipient under DATA/rights/notices/<request>/.
  */
 import { Command } from 'commander';
+import { auditReceipt } from '../../audit/receipt.js';
+import { layoutOf } from '../../layout.js';
 import { checkQuery } from '../../rights/find.js';
 import type { EraseResult } from '../../rights/rights.js';
 import type { CliContext } from '../context.js';
@@ -26,6 +28,13 @@ export function eraseCommand(ctx: CliContext, name: 'erase' | 'cancel' = 'erase'
     const query = queryOf(opts);
     checkQuery(query, opts.asGuardian === true); // a malformed identifier is refused before any store is opened
     const r = await withRights(ctx, opts.operator, (rights) => rights.erase(query, { ...requestOptionsOf(opts), action: name }));
-    process.stdout.write(opts.json === true ? JSON.stringify(r) + '\n' : summary(r));
+    if (opts.json !== true) {
+      process.stdout.write(summary(r));
+      return;
+    }
+    // A receipt the person can be given: the erasure's audit entry (no personal data), its
+    // inclusion proof and the signed checkpoint it is proven against (docs/AUDIT.md).
+    const receipt = await auditReceipt(layoutOf(ctx.layoutOpts()), r.auditSeq);
+    process.stdout.write(JSON.stringify({ ...r, receipt }) + '\n');
   });
 }
