@@ -210,6 +210,7 @@ export class PostgresVault implements Vault {
         throw new SunderError('VAULT_FENCED', 'another host recovered this run (its session was lost): the batch is not committed');
       }
     }
+    await this.refuseErasedSubjects(client, b);
     if (b.subjects.length > 0) {
       const s = b.subjects;
       await client.query(`INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since)
@@ -277,6 +278,21 @@ export class PostgresVault implements Vault {
     if (b.withdrawn.length > 0) {
       await client.query("UPDATE subjects SET status = 'withdrawn', updated_at = now() WHERE subject_id = ANY($1::text[]) AND status = 'active'", [b.withdrawn]);
     }
+  }
+
+  /**
+   * Another host may erase a subject between this batch's preparation (which found the subject
+   * live) and its commit: the embedded vault's writer lock rules that out, here the subject rows
+   * do. FOR SHARE waits for an erasure in progress (it holds the row FOR UPDATE) and then reads
+   * its result; an erased subject makes the batch a conflict, and its preparation again rejects
+   * the records (SUBJECT_ERASED) or starts a new subject. Sorted, so lock order is one order.
+   */
+  private async refuseErasedSubjects(client: pg.PoolClient, b: VaultBatch): Promise<void> {
+    const created = new Set(b.subjects.map((s) => s.subjectId));
+    const known = [...new Set(b.records.map((r) => r.subjectId))].filter((id) => !created.has(id)).sort();
+    if (known.length === 0) return;
+    const rows = await client.query<{ status: SubjectStatus }>('SELECT status FROM subjects WHERE subject_id = ANY($1::text[]) ORDER BY subject_id FOR SHARE', [known]);
+    if (rows.rows.some((r) => r.status === 'erased')) throw conflict('the erasure of a subject of this batch');
   }
 
   async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
