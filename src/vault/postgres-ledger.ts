@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { SunderError } from '../errors.js';
-import type { DisclosureRow, ExportLedgerRow, RecipientRow } from './vault.js';
+import type { DisclosedQuasiRow, DisclosureRow, ExportLedgerRow, RecipientRow } from './vault.js';
 
 interface RecipientDb { name: string; jurisdiction: string; age_recipient: string | null; created_at: string }
 interface ExportDb {
@@ -87,6 +87,7 @@ export class PostgresLedger {
     try {
       await client.query('BEGIN');
       await client.query('DELETE FROM disclosures WHERE export_id = $1', [exportId]);
+      await client.query('DELETE FROM disclosed_quasi WHERE export_id = $1', [exportId]);
       await client.query('DELETE FROM exports WHERE export_id = $1 AND finished_at IS NULL', [exportId]);
       await client.query('COMMIT');
     } catch (err) {
@@ -130,6 +131,28 @@ export class PostgresLedger {
         };
       }
       after = rows[rows.length - 1]!.seq;
+    }
+  }
+
+  async addDisclosedQuasi(rows: DisclosedQuasiRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    await this.pool.query(`INSERT INTO disclosed_quasi (export_id, recipient, subject_id, quasi)
+      SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bytea[])`,
+    [rows.map((r) => r.exportId), rows.map((r) => r.recipient), rows.map((r) => r.subjectId), rows.map((r) => Buffer.from(r.quasi))]);
+  }
+
+  async *disclosedQuasi(recipient: string): AsyncIterable<DisclosedQuasiRow> {
+    // Keyset pages by (export, subject) in byte order ("C"), as the embedded vault's BINARY order.
+    const sql = `SELECT q.export_id, q.subject_id, q.quasi FROM disclosed_quasi q JOIN exports e ON e.export_id = q.export_id
+      WHERE q.recipient = $1 AND e.finished_at IS NOT NULL AND (q.export_id COLLATE "C", q.subject_id COLLATE "C") > ($2::text COLLATE "C", $3::text COLLATE "C")
+      ORDER BY q.export_id COLLATE "C", q.subject_id COLLATE "C" LIMIT 1000`;
+    let after: [string, string] = ['', ''];
+    for (;;) {
+      const rows = (await this.pool.query<{ export_id: string; subject_id: string; quasi: Buffer }>(sql, [recipient, after[0], after[1]])).rows;
+      if (rows.length === 0) return;
+      for (const r of rows) yield { exportId: r.export_id, recipient, subjectId: r.subject_id, quasi: new Uint8Array(r.quasi) };
+      const last = rows[rows.length - 1]!;
+      after = [last.export_id, last.subject_id];
     }
   }
 }

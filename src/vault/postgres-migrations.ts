@@ -64,4 +64,25 @@ CREATE INDEX disclosures_subject ON disclosures (subject_id);
 CREATE INDEX disclosures_recipient ON disclosures (recipient);
 `,
   },
+  {
+    version: 3,
+    name: 'erasure, retention, compaction and disclosed quasi-identifiers',
+    // As the embedded vault's ERASURE_SCHEMA and its disclosed_quasi table. `identities` gains a
+    // `seq` so that identitiesOf lists entries oldest first, as the embedded vault's rowid does.
+    sql: `
+CREATE TABLE tombstones (kind text NOT NULL, digest bytea NOT NULL, subject_id text NOT NULL, erased_at text NOT NULL, PRIMARY KEY (kind, digest));
+CREATE TABLE guardian_index (kind text NOT NULL, digest bytea NOT NULL, subject_id text NOT NULL, PRIMARY KEY (kind, digest, subject_id));
+CREATE INDEX guardian_index_subject ON guardian_index (subject_id);
+CREATE TABLE erasures (
+  erasure_id text NOT NULL, subject_id text NOT NULL, key_id text NOT NULL, erased_at text NOT NULL, reason text NOT NULL,
+  PRIMARY KEY (erasure_id, subject_id));
+CREATE TABLE dead_ranges (segment_id text NOT NULL, "offset" bigint NOT NULL, length bigint NOT NULL, dead_at text NOT NULL, PRIMARY KEY (segment_id, "offset"));
+CREATE TABLE dead_media (object_key text PRIMARY KEY, dead_at text NOT NULL);
+CREATE TABLE purged_records (record_id text PRIMARY KEY, purged_at text NOT NULL);
+CREATE TABLE disclosed_quasi (
+  export_id text NOT NULL, recipient text NOT NULL, subject_id text NOT NULL, quasi bytea NOT NULL, PRIMARY KEY (export_id, subject_id));
+CREATE INDEX disclosed_quasi_recipient ON disclosed_quasi (recipient, export_id);
+ALTER TABLE identities ADD COLUMN seq bigserial NOT NULL;
+`,
+  },
 ];

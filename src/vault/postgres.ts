@@ -21,7 +21,11 @@ import { SunderError } from '../errors.js';
 import { checkOrSetMetaPg, clientConfig, ensureSchema, openPool, PG, pgCode, unavailable } from '../postgres.js';
 import type { StoreVersion } from '../keystore/keystore.js';
 import { VAULT_MIGRATIONS } from './postgres-migrations.js';
-import type { DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SubjectRow, SubjectStatus, Vault, VaultBatch } from './vault.js';
+import type {
+  DisclosedQuasiRow, DisclosureRow, ExportLedgerRow, ExportRow, MediaRow, PendingRow, RecipientRow, SegmentRow, SubjectErasureResult, SubjectRecordRow,
+  SubjectRow, SubjectStatus, Vault, VaultBatch,
+} from './vault.js';
+import { PostgresErasure } from './postgres-erasure.js';
 import { PostgresLedger } from './postgres-ledger.js';
 import { digestKey } from './vault.js';
 
@@ -48,9 +52,11 @@ export class PostgresVault implements Vault {
   readonly concurrentWriters = true;
 
   private readonly ledger: PostgresLedger;
+  private readonly erasure: PostgresErasure;
 
   private constructor(private readonly pool: pg.Pool, private readonly connectionString: string) {
     this.ledger = new PostgresLedger(pool);
+    this.erasure = new PostgresErasure(pool);
   }
 
   /** Opens the vault a `postgres://` URL names, creating the schema in an empty database. */
@@ -107,12 +113,27 @@ export class PostgresVault implements Vault {
        JOIN subjects s ON s.subject_id = b.subject_id`,
       [q.map((d) => d.kind), q.map((d) => d.digest)]));
     for (const r of rows.rows) found.set(digestKey(r.kind, r.digest), subjectOf(r));
+    // An erased person is known only by a tombstone: found as erased, with the erasure's time.
+    const missed = [...asked].filter(([key]) => !found.has(key)).map(([, d]) => d);
+    if (missed.length === 0) return found;
+    const dead = await this.run(() => this.pool.query<{ kind: string; digest: Buffer; subject_id: string; key_id: string; pseudonym: string; erased_at: string }>(
+      `SELECT t.kind, t.digest, s.subject_id, s.key_id, s.pseudonym, t.erased_at
+       FROM unnest($1::text[], $2::bytea[]) AS q(kind, digest)
+       JOIN tombstones t ON t.kind = q.kind AND t.digest = q.digest
+       JOIN subjects s ON s.subject_id = t.subject_id`,
+      [missed.map((d) => d.kind), missed.map((d) => d.digest)]));
+    for (const t of dead.rows) {
+      found.set(digestKey(t.kind, t.digest), { subjectId: t.subject_id, keyId: t.key_id, pseudonym: t.pseudonym, status: 'erased', adultSince: null, erasedAt: t.erased_at });
+    }
     return found;
   }
 
   async existingRecords(recordIds: string[]): Promise<Set<string>> {
     if (recordIds.length === 0) return new Set();
-    const rows = await this.run(() => this.pool.query<{ record_id: string }>('SELECT record_id FROM records WHERE record_id = ANY($1::text[])', [recordIds]));
+    // Records purged for retention stay known: their re-ingest is a duplicate, not a new record.
+    const rows = await this.run(() => this.pool.query<{ record_id: string }>(
+      `SELECT record_id FROM records WHERE record_id = ANY($1::text[])
+       UNION ALL SELECT record_id FROM purged_records WHERE record_id = ANY($1::text[])`, [recordIds]));
     return new Set(rows.rows.map((r) => r.record_id));
   }
 
@@ -189,6 +210,7 @@ export class PostgresVault implements Vault {
         throw new SunderError('VAULT_FENCED', 'another host recovered this run (its session was lost): the batch is not committed');
       }
     }
+    await this.refuseErasedSubjects(client, b);
     if (b.subjects.length > 0) {
       const s = b.subjects;
       await client.query(`INSERT INTO subjects (subject_id, key_id, pseudonym, status, adult_since)
@@ -222,6 +244,14 @@ export class PostgresVault implements Vault {
         SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[], $4::text[]) ON CONFLICT (subject_id, digest) DO NOTHING`,
       [i.map((r) => r.subjectId), i.map((r) => Buffer.from(r.digest)), i.map((r) => Buffer.from(r.entry)), i.map((r) => r.recordId)]);
     }
+    if (b.guardianIndexes !== undefined && b.guardianIndexes.length > 0) {
+      // Sorted, as the blind indexes: many children share a guardian, so hosts insert the same keys.
+      const rows = [...b.guardianIndexes].sort((x, y) => x.kind.localeCompare(y.kind) || Buffer.compare(Buffer.from(x.digest), Buffer.from(y.digest))
+        || (x.subjectId < y.subjectId ? -1 : x.subjectId > y.subjectId ? 1 : 0));
+      await client.query(`INSERT INTO guardian_index (kind, digest, subject_id)
+        SELECT * FROM unnest($1::text[], $2::bytea[], $3::text[]) ON CONFLICT (kind, digest, subject_id) DO NOTHING`,
+      [rows.map((r) => r.kind), rows.map((r) => Buffer.from(r.digest)), rows.map((r) => r.subjectId)]);
+    }
     if (b.segments.length > 0) {
       const g = b.segments;
       await client.query('INSERT INTO segments (segment_id, object_key, records, bytes) SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::bigint[])',
@@ -248,6 +278,21 @@ export class PostgresVault implements Vault {
     if (b.withdrawn.length > 0) {
       await client.query("UPDATE subjects SET status = 'withdrawn', updated_at = now() WHERE subject_id = ANY($1::text[]) AND status = 'active'", [b.withdrawn]);
     }
+  }
+
+  /**
+   * Another host may erase a subject between this batch's preparation (which found the subject
+   * live) and its commit: the embedded vault's writer lock rules that out, here the subject rows
+   * do. FOR SHARE waits for an erasure in progress (it holds the row FOR UPDATE) and then reads
+   * its result; an erased subject makes the batch a conflict, and its preparation again rejects
+   * the records (SUBJECT_ERASED) or starts a new subject. Sorted, so lock order is one order.
+   */
+  private async refuseErasedSubjects(client: pg.PoolClient, b: VaultBatch): Promise<void> {
+    const created = new Set(b.subjects.map((s) => s.subjectId));
+    const known = [...new Set(b.records.map((r) => r.subjectId))].filter((id) => !created.has(id)).sort();
+    if (known.length === 0) return;
+    const rows = await client.query<{ status: SubjectStatus }>('SELECT status FROM subjects WHERE subject_id = ANY($1::text[]) ORDER BY subject_id FOR SHARE', [known]);
+    if (rows.rows.some((r) => r.status === 'erased')) throw conflict('the erasure of a subject of this batch');
   }
 
   async hasKeyIds(keyIds: string[]): Promise<Set<string>> {
@@ -370,6 +415,80 @@ export class PostgresVault implements Vault {
     } catch (err) {
       throw unavailable('vault', err);
     }
+  }
+
+  addDisclosedQuasi(rows: DisclosedQuasiRow[]): Promise<void> {
+    return this.run(() => this.ledger.addDisclosedQuasi(rows));
+  }
+
+  async *disclosedQuasi(recipient: string): AsyncIterable<DisclosedQuasiRow> {
+    try {
+      yield* this.ledger.disclosedQuasi(recipient);
+    } catch (err) {
+      throw unavailable('vault', err);
+    }
+  }
+
+  // --- erasure, retention, compaction (postgres-erasure.ts) ------------------------------------
+
+  subject(subjectId: string): Promise<SubjectRow | undefined> {
+    return this.run(() => this.erasure.subject(subjectId));
+  }
+
+  subjectByPseudonym(pseudonym: string): Promise<SubjectRow | undefined> {
+    return this.run(() => this.erasure.subjectByPseudonym(pseudonym));
+  }
+
+  childrenOf(digests: { kind: string; digest: Uint8Array }[]): Promise<SubjectRow[]> {
+    return this.run(() => this.erasure.childrenOf(digests));
+  }
+
+  recordsOf(subjectId: string): Promise<SubjectRecordRow[]> {
+    return this.run(() => this.erasure.recordsOf(subjectId));
+  }
+
+  identitiesOf(subjectId: string): Promise<{ entry: Uint8Array; recordId: string; createdAt: string }[]> {
+    return this.run(() => this.erasure.identitiesOf(subjectId));
+  }
+
+  eraseSubject(subjectId: string, erasure: { erasureId: string; at: string; reason: string; tombstone: boolean }): Promise<SubjectErasureResult> {
+    return this.run(() => this.erasure.eraseSubject(subjectId, erasure));
+  }
+
+  eraseRecords(recordIds: string[], at: string): Promise<number> {
+    return this.run(() => this.erasure.eraseRecords(recordIds, at));
+  }
+
+  erasedKeyIds(): Promise<string[]> {
+    return this.run(() => this.erasure.erasedKeyIds());
+  }
+
+  expiredRecords(project: string, before: string): Promise<{ recordId: string; subjectId: string }[]> {
+    return this.run(() => this.erasure.expiredRecords(project, before));
+  }
+
+  projects(): Promise<string[]> {
+    return this.run(() => this.erasure.projects());
+  }
+
+  deadSegments(): Promise<SegmentRow[]> {
+    return this.run(() => this.erasure.deadSegments());
+  }
+
+  liveRecordsIn(segmentId: string): Promise<{ recordId: string; offset: number; length: number }[]> {
+    return this.run(() => this.erasure.liveRecordsIn(segmentId));
+  }
+
+  replaceSegment(old: SegmentRow, next: { segment: SegmentRow; moved: { recordId: string; offset: number; length: number }[] } | null, runId: string): Promise<void> {
+    return this.run(() => this.erasure.replaceSegment(old, next, runId));
+  }
+
+  deadMedia(limit: number): Promise<string[]> {
+    return this.run(() => this.erasure.deadMedia(limit));
+  }
+
+  clearDeadMedia(objectKeys: string[]): Promise<void> {
+    return this.run(() => this.erasure.clearDeadMedia(objectKeys));
   }
 
   async close(): Promise<void> {
