@@ -106,30 +106,34 @@ export async function planMigrations(pool: pg.Pool, migrations: readonly Migrati
  */
 export async function applyMigrations(pool: pg.Pool, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<number[]> {
   const client = await pool.connect();
-  const done: number[] = [];
   try {
-    for (const m of migrations) {
-      await client.query('BEGIN');
-      try {
-        await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(store)]);
-        await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA[store]}`);
-        await client.query(MIGRATIONS_TABLE);
-        const applied = await appliedVersions(client);
-        if (!applied.includes(m.version)) {
-          await client.query(m.sql);
-          await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
-          done.push(m.version);
-        }
-        await client.query('COMMIT');
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      }
-    }
-    return done;
+    return await applyWith(client, store, migrations);
   } finally {
     client.release();
   }
+}
+
+async function applyWith(client: pg.PoolClient, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<number[]> {
+  const done: number[] = [];
+  for (const m of migrations) {
+    await client.query('BEGIN');
+    try {
+      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [lockKey(store)]);
+      await client.query(`CREATE SCHEMA IF NOT EXISTS ${PG_SCHEMA[store]}`);
+      await client.query(MIGRATIONS_TABLE);
+      const applied = await appliedVersions(client);
+      if (!applied.includes(m.version)) {
+        await client.query(m.sql);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        done.push(m.version);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  }
+  return done;
 }
 
 /**
@@ -140,15 +144,37 @@ export async function applyMigrations(pool: pg.Pool, store: keyof typeof PG_SCHE
 export async function ensureSchema(pool: pg.Pool, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<void> {
   const plan = await planMigrations(pool, migrations);
   if (plan.pending.length === 0) return;
-  if (plan.applied.length === 0) {
-    await applyMigrations(pool, store, migrations);
-    return;
-  }
+  if (await initialising(pool, store, migrations)) return;
   const latest = migrations[migrations.length - 1]!.version;
   if (plan.applied.some((v) => v > latest)) {
     throw new SunderError('STORE_VERSION', `the ${store} schema is newer (version ${Math.max(...plan.applied)}) than this Sunder knows (${latest}): upgrade Sunder`);
   }
   throw new SunderError('STORE_VERSION', `the ${store} schema is at version ${Math.max(...plan.applied)}, this Sunder needs ${latest}: run \`sunder migrate\``);
+}
+
+/**
+ * A new database is initialised by whichever host takes the migration lock first; the others
+ * wait on the lock and then find the schema complete. Without the session lock around the
+ * check, a host that looked while the first was between two migrations saw a partial schema
+ * and refused it (found by the four-host test). True when the schema is now complete.
+ */
+async function initialising(pool: pg.Pool, store: keyof typeof PG_SCHEMA, migrations: readonly Migration[]): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock(hashtextextended($1, 0))', [lockKey(store)]);
+    try {
+      const applied = await appliedVersions(client);
+      if (migrations.every((m) => applied.includes(m.version))) return true;
+      // Some but not all, with nobody initialising: an older schema, for `sunder migrate`.
+      if (applied.length > 0) return false;
+      await applyWith(client, store, migrations);
+      return true;
+    } finally {
+      await client.query('SELECT pg_advisory_unlock(hashtextextended($1, 0))', [lockKey(store)]).catch(() => undefined);
+    }
+  } finally {
+    client.release();
+  }
 }
 
 /** Meta values: each absent key is stored, and the keys whose stored value differs are returned. */
