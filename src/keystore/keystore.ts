@@ -47,3 +47,22 @@ export interface KeyStore {
   delete(keyIds: string[]): Promise<void>;
   close(): Promise<void>;
 }
+
+/** A `subject_keys` row as both SQL drivers return it (snake_case columns, BLOB/bytea as Buffer). */
+export interface StoredKeyRow {
+  key_id: string; public_key: Buffer; wrapped_officer: Buffer; wrapped_exporter: Buffer;
+  identity_public_key: Buffer | null; identity_wrapped_officer: Buffer | null; mac: Buffer | null;
+}
+
+/** The row as the KeyStore interface hands it out: format 1 rows lack the identity key and MAC. */
+export function subjectKeyRowOf(r: StoredKeyRow): SubjectKeyRow {
+  return {
+    keyId: r.key_id,
+    publicKey: new Uint8Array(r.public_key),
+    wrappedOfficer: new Uint8Array(r.wrapped_officer),
+    wrappedExporter: new Uint8Array(r.wrapped_exporter),
+    ...(r.identity_public_key === null ? {} : { identityPublicKey: new Uint8Array(r.identity_public_key) }),
+    ...(r.identity_wrapped_officer === null ? {} : { identityWrappedOfficer: new Uint8Array(r.identity_wrapped_officer) }),
+    ...(r.mac === null ? {} : { mac: new Uint8Array(r.mac) }),
+  };
+}

@@ -6,13 +6,10 @@
  */
 import type pg from 'pg';
 import { checkOrSetMetaPg, ensureSchema, openPool, unavailable } from '../postgres.js';
-import type { KeyStore, StoreVersion, SubjectKeyRow } from './keystore.js';
+import { subjectKeyRowOf, type KeyStore, type StoredKeyRow, type StoreVersion, type SubjectKeyRow } from './keystore.js';
 import { KEYSTORE_MIGRATIONS } from './postgres-migrations.js';
 
-interface Row {
-  key_id: string; public_key: Buffer; wrapped_officer: Buffer; wrapped_exporter: Buffer;
-  identity_public_key: Buffer | null; identity_wrapped_officer: Buffer | null; mac: Buffer | null;
-}
+type Row = StoredKeyRow;
 
 export class PostgresKeyStore implements KeyStore {
   readonly formatVersion: StoreVersion = 2;
@@ -66,15 +63,7 @@ export class PostgresKeyStore implements KeyStore {
     const res = await this.run(() => this.pool.query<Row>(`SELECT key_id, public_key, wrapped_officer, wrapped_exporter, identity_public_key,
       identity_wrapped_officer, mac FROM subject_keys WHERE key_id = ANY($1::text[])`, [keyIds]));
     for (const r of res.rows) {
-      out.set(r.key_id, {
-        keyId: r.key_id,
-        publicKey: new Uint8Array(r.public_key),
-        wrappedOfficer: new Uint8Array(r.wrapped_officer),
-        wrappedExporter: new Uint8Array(r.wrapped_exporter),
-        ...(r.identity_public_key === null ? {} : { identityPublicKey: new Uint8Array(r.identity_public_key) }),
-        ...(r.identity_wrapped_officer === null ? {} : { identityWrappedOfficer: new Uint8Array(r.identity_wrapped_officer) }),
-        ...(r.mac === null ? {} : { mac: new Uint8Array(r.mac) }),
-      });
+      out.set(r.key_id, subjectKeyRowOf(r));
     }
     return out;
   }

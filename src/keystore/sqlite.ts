@@ -1,7 +1,7 @@
 /** The embedded key store on SQLite, in its own file beside (never inside) the vault. */
 import type Database from 'better-sqlite3';
 import { checkOrSetMeta, openSqlite, selectIn } from '../sqlite.js';
-import type { KeyStore, StoreVersion, SubjectKeyRow } from './keystore.js';
+import { subjectKeyRowOf, type KeyStore, type StoredKeyRow, type StoreVersion, type SubjectKeyRow } from './keystore.js';
 
 const META = 'CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);';
 /**
@@ -37,10 +37,7 @@ export function storeVersionOf(db: Database.Database, schema: string, mainTable:
   return 2;
 }
 
-interface Row {
-  key_id: string; public_key: Buffer; wrapped_officer: Buffer; wrapped_exporter: Buffer;
-  identity_public_key: Buffer | null; identity_wrapped_officer: Buffer | null; mac: Buffer | null;
-}
+type Row = StoredKeyRow;
 
 export class SqliteKeyStore implements KeyStore {
   readonly formatVersion: StoreVersion;
@@ -86,15 +83,7 @@ export class SqliteKeyStore implements KeyStore {
   async rows(keyIds: string[]): Promise<Map<string, SubjectKeyRow>> {
     const out = new Map<string, SubjectKeyRow>();
     for (const r of selectIn<Row>(this.db, this.prepared, `SELECT ${this.columns} FROM subject_keys WHERE key_id IN`, keyIds)) {
-      out.set(r.key_id, {
-        keyId: r.key_id,
-        publicKey: new Uint8Array(r.public_key),
-        wrappedOfficer: new Uint8Array(r.wrapped_officer),
-        wrappedExporter: new Uint8Array(r.wrapped_exporter),
-        ...(r.identity_public_key === null ? {} : { identityPublicKey: new Uint8Array(r.identity_public_key) }),
-        ...(r.identity_wrapped_officer === null ? {} : { identityWrappedOfficer: new Uint8Array(r.identity_wrapped_officer) }),
-        ...(r.mac === null ? {} : { mac: new Uint8Array(r.mac) }),
-      });
+      out.set(r.key_id, subjectKeyRowOf(r));
     }
     return out;
   }
